@@ -1,0 +1,1 @@
+"""Flat Stripe subscriptions, one per association (public schema). Built by the billing issue."""

@@ -1,0 +1,12 @@
+"""URLs of an association's workspace (`<slug>.<base domain>`). Every route here is requested
+by a member of another association in tests/test_isolation.py."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("", include("shared_apps.workspace.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("shared_apps.workspace.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="cercle.urls_tenants"), name="api_schema"),
+]

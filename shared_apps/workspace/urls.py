@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tenants.accounts.views import language_set
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("me/", views.me, name="me"),
+    path("auth/handoff/<str:token>/", views.handoff, name="handoff"),
+    path("i18n/setlang/", language_set, name="set_language"),
+]

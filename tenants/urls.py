@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import ops, views
+
+ops_patterns = (
+    [
+        path("", ops.console, name="console"),
+        path("associations/<int:pk>/suspend/", ops.suspend, name="suspend"),
+        path("associations/<int:pk>/reactivate/", ops.reactivate, name="reactivate"),
+    ],
+    "ops",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("pricing/", views.pricing, name="pricing"),
+    path("terms/", views.terms, name="terms"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/address/", views.address_check, name="address_check"),
+    path("associations/", views.my_associations, name="my_associations"),
+    path("associations/<slug:slug>/go/", views.go, name="association_go"),
+]

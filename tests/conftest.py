@@ -1,0 +1,89 @@
+"""Fixtures: the named world (built once per session), clients per workspace, and a way to
+run code against committed data (threads, live servers, workers) that cleans up after itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tenants.routing import routing_cache_clear
+
+from .world import World, build_world, client_at, login_at
+
+_WORLD: World | None = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 — pytest-django's
+    """Test database migrated (template schema included), public site and world committed."""
+    global _WORLD
+    with django_db_blocker.unblock():
+        call_command("platform_setup", verbosity=0)
+        _WORLD = build_world()
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture
+def world(db) -> World:  # noqa: ANN001
+    assert _WORLD is not None
+    connection.set_schema_to_public()
+    return _WORLD
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_and_schema() -> Iterator[None]:
+    routing_cache_clear()
+    yield
+    routing_cache_clear()
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def client_for():
+    return client_at
+
+
+@pytest.fixture
+def signed_in(world):  # noqa: ANN001
+    """signed_in("alpha", "alice") → a client signed in as Alice at alpha's workspace."""
+
+    def make(association: str | None, user_key: str):
+        target = world.associations[association] if association else None
+        return login_at(client_at(target), target, world.users[user_key])
+
+    return make
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: ANN001
+    """Real commits (for threads, live servers, Celery workers); afterwards every association,
+    schema and account not in the world is removed again."""
+    from tenants.accounts.models import User
+    from tenants.models import Association
+    from tenants.schemas import schema_drop
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        keep_associations = set(Association.objects.values_list("pk", flat=True))
+        keep_users = set(User.objects.values_list("pk", flat=True))
+        try:
+            yield
+        finally:
+            connection.set_schema_to_public()
+            for association in Association.objects.exclude(pk__in=keep_associations):
+                schema_drop(association.schema_name)
+                association.delete()
+            from django.db import connection as conn
+
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'a\\_%%' "
+                    "AND nspname NOT IN (SELECT schema_name FROM tenants_association)"
+                )
+                for (orphan,) in cursor.fetchall():
+                    schema_drop(orphan)
+            User.objects.exclude(pk__in=keep_users).delete()
