@@ -24,8 +24,11 @@ class MembershipStatus(models.TextChoices):
 class Membership(models.Model):
     id = models.BigAutoField(primary_key=True)
     # The one foreign key from an association's schema to the public schema: the account.
+    # DO_NOTHING: the public schema cannot see this table, so Django must not look for rows
+    # here when an account is deleted; the database constraint still refuses to delete an
+    # account that is a member somewhere (memberships are ended or erased per schema first).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(

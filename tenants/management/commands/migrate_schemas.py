@@ -27,3 +27,20 @@ class Command(MigrateSchemasCommand):
             executor = GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options)
             executor.run_migrations(tenants=[template])
             connection.set_schema_to_public()
+            analyze_catalog()
+
+
+def analyze_catalog() -> None:
+    """Refresh the planner's statistics of the system catalogue.
+
+    clone_schema() reads the catalogue heavily; on a fresh database without statistics a
+    clone takes seconds instead of ~100 ms. Autovacuum gets there eventually; this gets
+    there now (catalogues the database user may not analyse are skipped by PostgreSQL).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.oid::regclass::text FROM pg_class c "
+            "WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r'"
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"ANALYZE {table}")
