@@ -52,4 +52,5 @@ class AddressCheckApi(APIView):
         slug = request.query_params.get("slug", "").strip().lower()
         errors = address_errors(slug)
         available = not errors and address_is_available(slug)
-        return Response(AddressCheckOut({"slug": slug, "available": available, "errors": errors}).data)
+        body = {"slug": slug, "available": available, "errors": errors}
+        return Response(AddressCheckOut(body).data)

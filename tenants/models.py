@@ -25,7 +25,10 @@ class Association(TenantMixin):
     name = models.CharField(_("name"), max_length=120)
     slug = models.CharField(_("address"), max_length=40, unique=True, validators=[validate_address])
     status = models.CharField(
-        _("status"), max_length=16, choices=AssociationStatus.choices, default=AssociationStatus.TRIAL
+        _("status"),
+        max_length=16,
+        choices=AssociationStatus.choices,
+        default=AssociationStatus.TRIAL,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_before_suspension = models.CharField(max_length=16, blank=True)
@@ -86,6 +89,9 @@ class Affiliation(models.Model):
             models.UniqueConstraint(fields=["user", "association"], name="affiliation_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.association_id}"
+
 
 class LoginHandoff(models.Model):
     """A single-use, short-lived ticket that signs a person in at a workspace.
@@ -102,3 +108,6 @@ class LoginHandoff(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"handoff {self.pk} for {self.user_id}@{self.association_id}"

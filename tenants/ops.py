@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .forms import SuspendForm
+from .models import Association
 from .selectors import associations_for_console
 from .services import association_reactivate, association_suspend
-from .models import Association
 
 View = Callable[..., HttpResponse]
 

@@ -67,7 +67,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 address = EmailAddress.objects.get(user=result.user, primary=True)
                 address.send_confirmation(request, signup=True)
             return redirect(handoff_create(user=result.user, association=result.association))
-    return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return render(request, "tenants/signup.html", {"form": form}, status=status)
 
 
 @require_GET

@@ -20,7 +20,8 @@ CERCLE_ENV = env_str("CERCLE_ENV", "development")
 PRODUCTION = CERCLE_ENV == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-key-change-me-" + "x" * 20)
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-" + "x" * 20
+SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
 BASE_DOMAIN = env_str("BASE_DOMAIN", "localhost").lower()
 # The scheme and port that links between the base domain and workspaces use.
 SITE_SCHEME = env_str("SITE_SCHEME", "https" if PRODUCTION else "http")
@@ -249,6 +250,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security headers -------------------------------------------------------------------------
+
+
+def form_action_sources(base_domain: str, port: str) -> list[str]:
+    """Where forms may post, redirects included: signup posts on the base domain and lands at
+    the new workspace's subdomain. A source without a port only matches the default one."""
+    suffix = f":{port}" if port else ""
+    return ["'self'", f"{base_domain}{suffix}", f"*.{base_domain}{suffix}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -257,8 +267,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "form-action": ["'self'", "*." + BASE_DOMAIN + (":" + SITE_PORT if SITE_PORT else ""),
-                        BASE_DOMAIN + (":" + SITE_PORT if SITE_PORT else "")],
+        "form-action": form_action_sources(BASE_DOMAIN, SITE_PORT),
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

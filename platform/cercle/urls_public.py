@@ -1,10 +1,10 @@
 """URLs of the base domain: the control plane (signup, accounts, operators' console, API)."""
 
 from django.urls import include, path
-from tenants.accounts.views import language_set
 from drf_spectacular.views import SpectacularAPIView
 
 from tenants import api as tenants_api
+from tenants.accounts.views import language_set
 from tenants.urls import ops_patterns
 
 urlpatterns = [
@@ -12,7 +12,19 @@ urlpatterns = [
     path("ops/", include(ops_patterns)),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
-    path("api/v1/associations/", tenants_api.MyAssociationsApi.as_view(), name="api_my_associations"),
-    path("api/v1/addresses/check/", tenants_api.AddressCheckApi.as_view(), name="api_address_check"),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="cercle.urls_public"), name="api_schema"),
+    path(
+        "api/v1/associations/",
+        tenants_api.MyAssociationsApi.as_view(),
+        name="api_my_associations",
+    ),
+    path(
+        "api/v1/addresses/check/",
+        tenants_api.AddressCheckApi.as_view(),
+        name="api_address_check",
+    ),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(urlconf="cercle.urls_public"),
+        name="api_schema",
+    ),
 ]

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", include("shared_apps.workspace.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("shared_apps.workspace.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="cercle.urls_tenants"), name="api_schema"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(urlconf="cercle.urls_tenants"),
+        name="api_schema",
+    ),
 ]

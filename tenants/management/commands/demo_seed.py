@@ -45,4 +45,5 @@ class Command(BaseCommand):
                     Membership.objects.filter(user=user).update(title=title)
         self.stdout.write(self.style.SUCCESS(f"Demo association: {workspace_url(association)}"))
         for email, _name, role, title in PEOPLE:
-            self.stdout.write(f"  {email:32} {DEMO_PASSWORD}  ({role}{', ' + title if title else ''})")
+            label = f"{role}, {title}" if title else role
+            self.stdout.write(f"  {email:32} {DEMO_PASSWORD}  ({label})")
