@@ -16,7 +16,8 @@ MIN_LENGTH = 3
 MAX_LENGTH = 40
 SCHEMA_PREFIX = "a_"
 
-_PATTERN = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+# \Z, not $: "$" also matches before a trailing newline ("abc\n" would pass).
+_PATTERN = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*\Z")
 
 RESERVED = frozenset(
     {
@@ -75,13 +76,14 @@ def suggest_address(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     slug = re.sub(r"^[^a-z]+", "", slug)  # must start with a letter
     slug = slug[:MAX_LENGTH].rstrip("-")
-    if slug.startswith("pg-"):
-        slug = "asso-" + slug
-        slug = slug[:MAX_LENGTH].rstrip("-")
     if len(slug) < MIN_LENGTH:
         slug = (slug + "-asso").lstrip("-") if slug else "asso"
         if len(slug) < MIN_LENGTH:
             slug = "asso"
+    # After padding: "pg" alone becomes "pg-asso", which must be prefixed too.
+    if slug.startswith("pg-"):
+        slug = "asso-" + slug
+        slug = slug[:MAX_LENGTH].rstrip("-")
     if slug in RESERVED:
         slug = slug + "-asso"
     return slug

@@ -23,6 +23,18 @@ logger = logging.getLogger(__name__)
 HANDOFF_LIFETIME = timedelta(seconds=60)
 
 
+# Provisioning runs one at a time. The schema clone adds foreign keys to accounts_user (a SHARE
+# ROW EXCLUSIVE lock), which waits for any other signup's uncommitted new account; that signup
+# in turn waits for ours (same address, or its own clone): a deadlock. Taking this lock first,
+# before the account is inserted, makes concurrent signups queue instead.
+_PROVISIONING_LOCK = 0x63657263
+
+
+def _provisioning_lock() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISIONING_LOCK])
+
+
 class AddressTaken(Exception):
     """Another association already answers at this address."""
 
@@ -55,6 +67,10 @@ def association_provision(*, name: str, slug: str, owner: User) -> Association:
     schema = schema_name_for(slug)
     try:
         with transaction.atomic():
+            _provisioning_lock()
+            # Under the lock, an earlier signup for this address has committed or rolled back.
+            if Association.objects.filter(slug=slug).exists():
+                raise AddressTaken(slug)
             association = Association(name=name.strip(), slug=slug, schema_name=schema)
             association.save()
             Domain.objects.create(domain=association.host, tenant=association, is_primary=True)
@@ -102,6 +118,7 @@ def signup_association(
 
     created = owner is None
     with transaction.atomic():
+        _provisioning_lock()  # before the account insert (see _PROVISIONING_LOCK)
         if owner is None:
             email = email.strip().lower()
             if User.objects.filter(email__iexact=email).exists():
