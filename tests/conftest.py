@@ -17,14 +17,26 @@ _WORLD: World | None = None
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 — pytest-django's
-    """Test database migrated (template schema included), public site and world committed."""
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):  # noqa: ANN001
+    """Test database migrated (template schema included), public site and world committed.
+
+    Replaces pytest-django's fixture, which creates the test database only when some collected
+    test asks for `db`: a run of `committed`-only tests would otherwise touch DATABASE_URL's
+    own database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     global _WORLD
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_")
         call_command("platform_setup", verbosity=0)
         _WORLD = build_world()
         connection.set_schema_to_public()
     yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture
@@ -67,6 +79,7 @@ def committed(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: AN
     from tenants.schemas import schema_drop
 
     with django_db_blocker.unblock():
+        assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         connection.set_schema_to_public()
         keep_associations = set(Association.objects.values_list("pk", flat=True))
         keep_users = set(User.objects.values_list("pk", flat=True))
