@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -33,4 +34,5 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "membership": getattr(request, "membership", None),
         "workspace_nav": WORKSPACE_NAV if in_workspace else [],
         "base_url": base_url("/"),
+        "base_domain": settings.BASE_DOMAIN,
     }
