@@ -1,0 +1,82 @@
+"""The shape of the project: what lives in the public schema and what in each association's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.db import models
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_config(name: str) -> AppConfig:
+    return next(config for config in apps.get_app_configs() if config.name == name)
+
+
+def ours(config: AppConfig) -> bool:
+    return Path(config.path).resolve().is_relative_to(ROOT)
+
+
+def tenant_only_configs() -> list[AppConfig]:
+    """Apps whose tables exist only in associations' schemas."""
+    return [app_config(name) for name in settings.TENANT_APPS if name not in settings.SHARED_APPS]
+
+
+def public_only_models() -> set[type[models.Model]]:
+    names = [name for name in settings.SHARED_APPS if name not in settings.TENANT_APPS]
+    return {model for name in names for model in app_config(name).get_models()}
+
+
+def test_platform_is_not_a_package() -> None:
+    assert (ROOT / "platform").is_dir()
+    assert not (ROOT / "platform" / "__init__.py").exists()
+
+
+def shared_apps_packages() -> list[str]:
+    return sorted(
+        f"shared_apps.{path.parent.name}" for path in (ROOT / "shared_apps").glob("*/apps.py")
+    )
+
+
+def test_shared_apps_are_tenant_apps() -> None:
+    packages = shared_apps_packages()
+    assert "shared_apps.members" in packages and "shared_apps.workspace" in packages
+    assert not [app for app in settings.SHARED_APPS if app.startswith("shared_apps")]
+    for package in packages:
+        assert package in settings.TENANT_APPS, f"{package} must be in TENANT_APPS"
+    assert set(settings.INSTALLED_APPS) == set(settings.SHARED_APPS) | set(settings.TENANT_APPS)
+
+
+def test_tenant_models_use_big_auto_primary_keys() -> None:
+    checked = []
+    for config in tenant_only_configs():
+        if not ours(config):
+            continue  # e.g. django.contrib.sessions: not ours to shape
+        for model in config.get_models():
+            assert isinstance(model._meta.pk, models.BigAutoField), (
+                f"{model._meta.label} must use a BigAutoField primary key"
+            )
+            checked.append(model._meta.label)
+    assert "members.Membership" in checked
+
+
+def test_tenant_models_reference_only_the_user_in_public() -> None:
+    public = public_only_models()
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    assert user_model in public
+    to_public: list[str] = []
+    for config in tenant_only_configs():
+        for model in config.get_models(include_auto_created=True):
+            for field in model._meta.get_fields(include_hidden=True):
+                if not field.is_relation or not field.concrete or field.related_model is None:
+                    continue
+                target = field.related_model
+                if target in public:
+                    assert target is user_model, (
+                        f"{model._meta.label}.{field.name} points to {target._meta.label} in "
+                        "the public schema; only the account may be referenced"
+                    )
+                    to_public.append(f"{model._meta.label}.{field.name}")
+    assert "members.Membership.user" in to_public
