@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -52,5 +53,7 @@ class AddressCheckApi(APIView):
         slug = request.query_params.get("slug", "").strip().lower()
         errors = address_errors(slug)
         available = not errors and address_is_available(slug)
+        if not errors and not available:
+            errors = [_("This address is already taken.")]
         body = {"slug": slug, "available": available, "errors": errors}
         return Response(AddressCheckOut(body).data)

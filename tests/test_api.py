@@ -111,5 +111,6 @@ def test_address_check_api(world, slug: str, available: bool) -> None:
     assert body["slug"] == slug.lower()
     if slug.lower() in ("alpha", "beta"):
         assert Association.objects.filter(slug=slug.lower()).exists()  # valid, just taken
+        assert body["errors"] == ["This address is already taken."]
     elif not available:
         assert body["errors"]

@@ -100,6 +100,9 @@ def client_at(association: Association | None) -> Client:
 def login_at(client: Client, association: Association | None, user: User) -> Client:
     """Sign `user` in at this workspace: the session is stored in that association's schema."""
     if association is None:
+        from django.db import connection
+
+        connection.set_schema_to_public()  # the base domain's sessions live in public
         client.force_login(user)
         return client
     with tenant_context(association):
