@@ -77,6 +77,12 @@ def routing_cache_clear() -> None:
 class AssociationRoutingMiddleware(TenantMainMiddleware):
     """django-tenants' routing, with the cached lookup and a friendly page for unknown hosts."""
 
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        # A Host outside ALLOWED_HOSTS is a bad request (400, logged by django.security), as in
+        # plain Django; django-tenants alone would swallow it into a bare 404.
+        request.get_host()
+        return super().process_request(request)
+
     def get_tenant(self, domain_model: type[Domain], hostname: str) -> Association:
         association = association_for_host(hostname)
         if association is None:

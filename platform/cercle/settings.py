@@ -219,6 +219,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
+# Keep LOGGING's root handler (schema filter and format) in workers too: Celery would replace it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Email ------------------------------------------------------------------------------------
 if EMAIL_HOST:

@@ -1,0 +1,421 @@
+"""Isolation between associations, checked over every route of the workspace URLconf.
+
+Every URL pattern of `cercle.urls_tenants` is found by walking the resolver (included allauth and
+API patterns too) and requested at ALPHA's address by a client carrying the session of a BETA
+member. Nothing of alpha may come back. A route missing from EXPECTED (or listed there but gone)
+fails the suite: a new route has to be classified here before it ships.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils.http import int_to_base36
+from django_tenants.utils import tenant_context
+
+from shared_apps.members.models import Membership
+from tenants.accounts.models import User
+from tenants.services import handoff_create
+
+from .world import PASSWORD, PEOPLE, SHARED_PERSON, World, email_of
+
+TENANT_URLCONF = "cercle.urls_tenants"
+Kind = Literal["member", "public"]
+
+# Every route of the workspace, by its full pattern: (URL name, classification).
+#  member: only for members of this association → 403/404/405 or a redirect to sign-in.
+#  public: a page anyone may see at a workspace (sign-in, password reset, "signup closed"...):
+#          it may answer 200, but must not show anything of the association's members.
+EXPECTED: dict[str, tuple[str, Kind]] = {
+    "": ("home", "member"),
+    "me/": ("me", "member"),
+    "auth/handoff/<str:token>/": ("handoff", "public"),
+    "i18n/setlang/": ("set_language", "public"),
+    "accounts/login/": ("account_login", "public"),
+    "accounts/logout/": ("account_logout", "public"),
+    "accounts/inactive/": ("account_inactive", "public"),
+    "accounts/signup/": ("account_signup", "public"),
+    "accounts/reauthenticate/": ("account_reauthenticate", "member"),
+    "accounts/reauthenticate/code/": ("account_request_reauthentication_code", "member"),
+    "accounts/reauthenticate/code/confirm/": ("account_confirm_reauthentication_code", "member"),
+    "accounts/email/": ("account_email", "member"),
+    "accounts/confirm-email/": ("account_email_verification_sent", "public"),
+    "accounts/password/change/": ("account_change_password", "member"),
+    "accounts/password/set/": ("account_set_password", "member"),
+    "accounts/password/reset/": ("account_reset_password", "public"),
+    "accounts/login/code/confirm/": ("account_confirm_login_code", "public"),
+    r"accounts/confirm-email/(?P<key>[-:\w]+)/$": ("account_confirm_email", "public"),
+    "accounts/password/reset/key/done/": ("account_reset_password_from_key_done", "public"),
+    r"accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (
+        "account_reset_password_from_key",
+        "public",
+    ),
+    "accounts/password/reset/done/": ("account_reset_password_done", "public"),
+    "api/v1/me/": ("api_me", "member"),
+    "api/schema/": ("api_schema", "public"),
+}
+
+# What a POST carries, per URL name (everything else gets an empty body).
+POST_BODIES: dict[str, dict[str, str]] = {
+    # Bob's own, correct credentials: still no sign-in at an association he is not part of.
+    "account_login": {"login": email_of("bob"), "password": PASSWORD},
+    "me": {"full_name": "Taken Over", "language": "en"},
+    "set_language": {"language": "en", "next": "/"},
+    "account_reset_password": {"email": email_of("bob")},
+    "account_change_password": {
+        "oldpassword": PASSWORD, "password1": "Another-pass-99", "password2": "Another-pass-99"
+    },
+    "account_set_password": {"password1": "Another-pass-99", "password2": "Another-pass-99"},
+    "account_reauthenticate": {"password": PASSWORD},
+    "account_email": {"email": "bob-second@world.test", "action_add": "1"},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # the full pattern, as ResolverMatch.route spells it
+    name: str | None
+    params: dict[str, str]  # parameter name → converter name ("regex" for regex groups)
+
+
+def _join(prefix: str, pattern: str) -> str:
+    # Same joining as django.urls.resolvers (the inner "^" is dropped).
+    return prefix + pattern.removeprefix("^")
+
+
+_CONVERTERS: dict[type, str] = {
+    IntConverter: "int",
+    StringConverter: "str",
+    SlugConverter: "slug",
+    PathConverter: "path",
+}
+
+
+def _params_of(pattern: RoutePattern | RegexPattern) -> dict[str, str]:
+    if isinstance(pattern, RoutePattern):
+        params = {}
+        for name, converter in pattern.converters.items():
+            kind = _CONVERTERS.get(type(converter))
+            if kind is None:
+                pytest.fail(f"unknown converter {type(converter).__name__} for <{name}>: add it")
+            params[name] = kind
+        return params
+    return {name: "regex" for name in pattern.regex.groupindex}
+
+
+def walk(
+    patterns: list, prefix: str = "", inherited: dict[str, str] | None = None
+) -> Iterator[Route]:
+    for entry in patterns:
+        params = {**(inherited or {}), **_params_of(entry.pattern)}
+        full = _join(prefix, str(entry.pattern))
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, full, params)
+        else:
+            assert isinstance(entry, URLPattern)
+            yield Route(full, entry.name, params)
+
+
+def tenant_routes() -> list[Route]:
+    return list(walk(get_resolver(TENANT_URLCONF).url_patterns))
+
+
+@dataclass
+class AlphaIds:
+    """Identifiers from alpha's world, to fill path parameters with."""
+
+    membership_pk: int
+    user_pk: int
+    beta_ticket: str  # a real sign-in ticket, issued to Bob for *beta*
+
+
+# Per parameter name: which converters it may have and the value to put in it.
+PARAMETERS: dict[str, tuple[set[str], Callable[[AlphaIds], str]]] = {
+    "pk": ({"int"}, lambda ids: str(ids.membership_pk)),
+    "membership_id": ({"int"}, lambda ids: str(ids.membership_pk)),
+    "token": ({"str", "slug", "regex"}, lambda ids: ids.beta_ticket),
+    "key": ({"str", "regex"}, lambda ids: "MQ:1tXy7a:probe-" + "k" * 20),
+    "uidb36": ({"regex"}, lambda ids: int_to_base36(ids.user_pk)),
+}
+
+_PARAM_RE = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+_GROUP_RE = re.compile(r"\(\?P<(?P<name>\w+)>")
+
+
+def _fill_regex_groups(pattern: str, values: dict[str, str]) -> str:
+    out, i = [], 0
+    while (found := _GROUP_RE.search(pattern, i)) is not None:
+        out.append(pattern[i : found.start()])
+        depth, j = 1, found.end()
+        while depth:  # skip to the group's closing parenthesis
+            depth += {"(": 1, ")": -1}.get(pattern[j], 0)
+            j += 1 if pattern[j] != "\\" else 2
+        out.append(values[found["name"]])
+        i = j
+    out.append(pattern[i:])
+    return "".join(out).replace("^", "").replace("$", "")
+
+
+def url_for(route: Route, ids: AlphaIds) -> str:
+    values = {}
+    for name, converter in route.params.items():
+        if name not in PARAMETERS:
+            pytest.fail(f"{route.pattern}: no value for parameter {name!r}; add it to PARAMETERS")
+        converters, make = PARAMETERS[name]
+        if converter not in converters:
+            pytest.fail(f"{route.pattern}: parameter {name!r} has unknown converter {converter}")
+        values[name] = make(ids)
+    # Regex groups first: "(?P<key>…)" would otherwise look like a "<key>" path parameter.
+    url = "/" + _fill_regex_groups(route.pattern, values)
+    url = _PARAM_RE.sub(lambda m: values[m["name"]], url)
+    # The filled URL must land on the very route we meant to probe.
+    assert resolve(url, urlconf=TENANT_URLCONF).route == route.pattern, url
+    return url
+
+
+def alpha_secrets(world: World) -> list[str]:
+    """What must never reach a stranger: the emails and names of alpha's members."""
+    keys = [key for key, _name, _role in PEOPLE["alpha"]] + [SHARED_PERSON[0]]
+    names = [name for _key, name, _role in PEOPLE["alpha"]] + [SHARED_PERSON[1]]
+    # JSON may escape non-ASCII letters; look for both spellings.
+    escaped = [
+        name.encode("ascii", "backslashreplace").decode().replace("\\x", "\\u00")
+        for name in names
+    ]
+    return [email_of(key) for key in keys] + names + escaped
+
+
+def leaks(response, world: World) -> list[str]:  # noqa: ANN001 — a test-client response
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", "replace") + " " + response.get("Location", "")
+    return [secret for secret in alpha_secrets(world) if secret in text]
+
+
+def is_sign_in_redirect(response) -> bool:  # noqa: ANN001
+    location = response.get("Location", "")
+    return response.status_code in (301, 302) and location.startswith("/accounts/login/")
+
+
+def outcome_ok(kind: Kind, response) -> bool:  # noqa: ANN001
+    if kind == "member":
+        return response.status_code in (403, 404, 405) or is_sign_in_redirect(response)
+    # A public page may answer, refuse, or redirect within the workspace (never elsewhere).
+    if response.status_code in (301, 302):
+        return response["Location"].startswith("/")
+    return response.status_code in (200, 400, 403, 404, 405)
+
+
+@pytest.fixture
+def alpha_ids(world: World) -> AlphaIds:
+    beta_ticket = handoff_create(user=world.users["bob"], association=world.beta).split("/")[-2]
+    return AlphaIds(
+        membership_pk=world.membership("alpha", "alice").pk,
+        user_pk=world.users["alice"].pk,
+        beta_ticket=beta_ticket,
+    )
+
+
+@pytest.fixture
+def bob_cookie(world: World, signed_in) -> str:  # noqa: ANN001
+    client = signed_in("beta", "bob")
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def bob_client(cookie: str) -> Client:
+    """A fresh client holding Bob's beta session (a probe may clear cookies it is sent)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    return client
+
+
+# --- The route list itself ---------------------------------------------------------------------
+
+
+def test_every_workspace_route_is_classified():
+    walked = {route.pattern: route.name for route in tenant_routes()}
+    unlisted = sorted(set(walked) - set(EXPECTED))
+    gone = sorted(set(EXPECTED) - set(walked))
+    assert not unlisted, f"new routes, classify them in EXPECTED: {unlisted}"
+    assert not gone, f"routes listed in EXPECTED that no longer exist: {gone}"
+    assert {pattern: EXPECTED[pattern][0] for pattern in walked} == walked
+
+
+def test_walk_reaches_included_allauth_and_api_routes():
+    names = {route.name for route in tenant_routes()}
+    assert {"account_login", "account_reset_password_from_key", "api_me", "home"} <= names
+
+
+def test_unknown_parameter_is_refused(alpha_ids: AlphaIds):
+    route = Route("things/<int:thing_pk>/", "thing", {"thing_pk": "int"})
+    with pytest.raises(pytest.fail.Exception, match="thing_pk"):
+        url_for(route, alpha_ids)
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+
+def test_the_leak_detector_sees_alpha_data(world: World, signed_in, alpha_ids: AlphaIds):  # noqa: ANN001
+    """Control: the same probes made by an alpha member do show alpha data, so a leak is seen."""
+    alice = signed_in("alpha", "alice")
+    assert leaks(alice.get("/me/"), world)
+    assert leaks(alice.get("/api/v1/me/"), world)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_beta_member_gets_nothing_of_alpha_on_any_route(
+    world: World, bob_cookie: str, alpha_ids: AlphaIds, method: str
+):
+    failures = []
+    for route in tenant_routes():
+        name, kind = EXPECTED[route.pattern]
+        url = url_for(route, alpha_ids)
+        client = bob_client(bob_cookie)
+        if method == "get":
+            response = client.get(url, HTTP_HOST=world.alpha.host)
+        else:
+            response = client.post(url, POST_BODIES.get(name, {}), HTTP_HOST=world.alpha.host)
+        found = leaks(response, world)
+        location = response.get("Location", "")
+        if found or not outcome_ok(kind, response):
+            failures.append(
+                f"{method.upper()} {url} [{kind}] → {response.status_code} {location} {found}"
+            )
+        # Whatever the route did, Bob is not signed in at alpha afterwards.
+        assert bob_client(bob_cookie).get("/", HTTP_HOST=world.alpha.host).status_code == 302
+    assert not failures, "\n".join(failures)
+    # Bob's session was real all along: at beta it signs him in.
+    at_beta = bob_client(bob_cookie).get("/", HTTP_HOST=world.beta.host)
+    assert at_beta.status_code == 200 and at_beta.wsgi_request.user.pk == world.users["bob"].pk
+    # No probe changed anyone's account.
+    assert User.objects.get(pk=world.users["bob"].pk).full_name == "Bob Board"
+    assert User.objects.get(pk=world.users["bob"].pk).check_password(PASSWORD)
+
+
+def test_beta_ticket_does_not_sign_in_at_alpha(world: World, alpha_ids: AlphaIds, client_for):  # noqa: ANN001
+    client = client_for(world.alpha)
+    response = client.get(f"/auth/handoff/{alpha_ids.beta_ticket}/")
+    assert is_sign_in_redirect(response)
+    assert client.get("/").status_code == 302
+    # The ticket still works where it was issued for.
+    at_beta = client_for(world.beta)
+    assert at_beta.get(f"/auth/handoff/{alpha_ids.beta_ticket}/")["Location"] == "/"
+    assert at_beta.get("/").status_code == 200
+
+
+def test_beta_credentials_are_refused_at_alpha_sign_in(world: World, client_for):  # noqa: ANN001
+    client = client_for(world.alpha)
+    response = client.post(
+        "/accounts/login/", {"login": email_of("bob"), "password": PASSWORD}
+    )
+    assert response.status_code == 403
+    assert not leaks(response, world)
+    assert is_sign_in_redirect(client.get("/"))
+
+
+# --- Hosts and cookies -------------------------------------------------------------------------
+
+
+def test_alpha_session_means_nothing_at_beta(world: World, signed_in):  # noqa: ANN001
+    alice = signed_in("alpha", "alice")
+    assert alice.get("/", HTTP_HOST=world.alpha.host).status_code == 200  # control
+    response = alice.get("/", HTTP_HOST=world.beta.host)
+    assert is_sign_in_redirect(response)
+    assert response.wsgi_request.user.is_anonymous
+    api = alice.get("/api/v1/me/", HTTP_HOST=world.beta.host)
+    assert api.status_code == 403 and not leaks(api, world)
+
+
+def test_alpha_session_means_nothing_at_base_domain(world: World, signed_in):  # noqa: ANN001
+    alice = signed_in("alpha", "alice")
+    response = alice.get("/associations/", HTTP_HOST=settings.BASE_DOMAIN)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.wsgi_request.user.is_anonymous
+    assert not leaks(alice.get("/", HTTP_HOST=settings.BASE_DOMAIN), world)
+
+
+def test_forwarded_host_is_not_trusted(world: World, signed_in):  # noqa: ANN001
+    assert settings.USE_X_FORWARDED_HOST is False
+    alice = signed_in("alpha", "alice")
+    response = alice.get("/", HTTP_HOST=world.alpha.host, HTTP_X_FORWARDED_HOST=world.beta.host)
+    assert response.status_code == 200
+    assert response.wsgi_request.tenant.schema_name == world.alpha.schema_name
+    assert "Alice" in response.content.decode()
+    # And a forwarded alpha host does not carry Bob's beta session into alpha.
+    bob = signed_in("beta", "bob")
+    spoofed = bob.get("/", HTTP_HOST=world.beta.host, HTTP_X_FORWARDED_HOST=world.alpha.host)
+    assert spoofed.wsgi_request.tenant.schema_name == world.beta.schema_name
+    assert not leaks(spoofed, world)
+
+
+def test_unknown_host_gets_a_friendly_404(world: World, client_for):  # noqa: ANN001
+    response = Client().get("/", HTTP_HOST="zzz." + settings.BASE_DOMAIN)
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert "zzz." + settings.BASE_DOMAIN in text
+    assert "Aucune association à cette adresse" in text
+    assert "Traceback" not in text and "File \"" not in text
+
+
+def test_disallowed_host_is_refused(world: World, signed_in):  # noqa: ANN001
+    alice = signed_in("alpha", "alice")
+    response = alice.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert not leaks(response, world)
+    assert b"Alpha" not in response.content
+
+
+# --- Shared infrastructure: cache and files ----------------------------------------------------
+
+
+def test_same_cache_key_is_separate_per_association(world: World):
+    key = f"isolation-probe-{secrets.token_hex(4)}"
+    with tenant_context(world.alpha):
+        cache.set(key, "alpha's value", 60)
+    with tenant_context(world.beta):
+        assert cache.get(key) is None
+        cache.set(key, "beta's value", 60)
+    with tenant_context(world.alpha):
+        assert cache.get(key) == "alpha's value"
+        cache.delete(key)
+    with tenant_context(world.beta):
+        assert cache.get(key) == "beta's value"
+        cache.delete(key)
+
+
+def test_files_live_in_the_association_folder(world: World, tmp_path: Path):
+    with override_settings(MEDIA_ROOT=str(tmp_path)):
+        with tenant_context(world.alpha):
+            name = default_storage.save("minutes/board.txt", ContentFile(b"alpha's minutes"))
+            path = Path(default_storage.path(name))
+            assert default_storage.exists(name)
+        assert path.parent.parent == tmp_path / world.alpha.schema_name
+        assert path.read_bytes() == b"alpha's minutes"
+        with tenant_context(world.beta):
+            assert not default_storage.exists(name)
+            assert default_storage.listdir("minutes") == ([], [])
+            beta_path = Path(default_storage.path(name))
+            assert beta_path.parent.parent == tmp_path / world.beta.schema_name
+
+
+def test_alpha_memberships_are_not_visible_from_beta(world: World):
+    """Plain ORM reads follow the schema: beta sees its own Memberships only."""
+    with tenant_context(world.alpha):
+        alpha_users = set(Membership.objects.values_list("user__email", flat=True))
+    with tenant_context(world.beta):
+        beta_users = set(Membership.objects.values_list("user__email", flat=True))
+    assert alpha_users & beta_users == {email_of("sam")}
+    assert email_of("alice") in alpha_users and email_of("alice") not in beta_users
