@@ -121,6 +121,7 @@ def test_signup_switch_language_sign_out_and_in_again(committed, db, settings) -
             page.wait_for_url(f"{workspace}/")
             expect(page.locator("main h1")).to_have_text(NAME)
             expect(page.locator(".topbar .brand")).to_contain_text(NAME)
+            page.locator(".account-menu > summary").click()  # the account menu opens
             expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
             # The stylesheet loaded and applies: custom properties defined, topbar styled.
@@ -154,6 +155,7 @@ def test_signup_switch_language_sign_out_and_in_again(committed, db, settings) -
             page.locator("form.lang-switch button[value=en]").click()
             page.wait_for_url(f"{workspace}/")
             expect(page.locator("html")).to_have_attribute("lang", "en")
+            page.locator(".account-menu > summary").click()
             expect(page.get_by_role("button", name="Sign out")).to_be_visible()
             expect(page.locator("main h1")).to_have_text(NAME)
 
@@ -177,6 +179,7 @@ def test_signup_switch_language_sign_out_and_in_again(committed, db, settings) -
             page.wait_for_url(f"{workspace}/")
             expect(page.locator("main h1")).to_have_text(NAME)
             expect(page.locator("html")).to_have_attribute("lang", "en")
+            page.locator(".account-menu > summary").click()
             expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
             context.close()

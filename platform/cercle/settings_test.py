@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, email kept in memory, no network."""
 
+import os
+
 from .settings import *  # noqa: F403
 
 CERCLE_ENV = "test"
@@ -12,3 +14,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 ROUTING_CHECK_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+# A run of its own in a shared Redis: keys (the routing version too) never meet another run's.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
