@@ -7,6 +7,7 @@ public site exists, and runs the requested step.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -19,12 +20,31 @@ PY = sys.executable
 MANAGE = [PY, str(ROOT / "platform" / "manage.py")]
 
 
+def _postmaster_running(data: Path) -> bool:
+    pid_file = data / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
 def _embedded_database_url() -> tuple[str, object]:
     import pgserver
+    from pgserver._commands import pg_ctl
 
     data = ROOT / ".data" / "pg"
     data.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data, cleanup_mode="stop")
+    started_here = not _postmaster_running(data)
+    # We stop the server ourselves: pgserver's own bookkeeping of handles keeps stale entries
+    # when a previous run was killed, and would then never stop it.
+    server = pgserver.get_server(data, cleanup_mode=None)
+    if started_here:
+        atexit.register(
+            lambda: pg_ctl(["-w", "stop", "-m", "fast"], pgdata=data, user=server.system_user)
+        )
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'cercle';")
     if "(1 row)" not in exists:
         server.psql("CREATE DATABASE cercle;")
@@ -72,7 +92,7 @@ def run(env: dict[str, str]) -> int:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in children:
             try:
                 child.wait(timeout=10)
@@ -90,7 +110,14 @@ def bench(env: dict[str, str], args: list[str]) -> int:
     return subprocess.run([PY, str(ROOT / "bench" / "run.py"), *args], env=env, cwd=ROOT).returncode
 
 
+def _exit_on_term(signum: int, _frame: object) -> None:
+    # Turn SIGTERM/SIGHUP into a normal exit so children and the embedded server are stopped.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.signal(signal.SIGHUP, _exit_on_term)
     step, args = sys.argv[1], sys.argv[2:]
     url, _server = database_url()  # the embedded server lives as long as this process
     env = dict(os.environ, DATABASE_URL=url)
