@@ -3,6 +3,8 @@ who belongs where, and one-time sign-in handoffs between the base domain and a w
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -15,6 +17,8 @@ from .address import validate_address
 class AssociationStatus(models.TextChoices):
     TRIAL = "trial", _("Trial")
     ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Payment overdue")
+    READ_ONLY = "read_only", _("Read-only")
     SUSPENDED = "suspended", _("Suspended")
 
 
@@ -37,6 +41,9 @@ class Association(TenantMixin):
     # Kept up to date by the members services, so the console needs no query per schema.
     member_count = models.PositiveIntegerField(default=0)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # Full access ends at this moment (end of trial or of the grace period); None: no end.
+    # Kept by billing.services.access_recompute from the subscription.
+    access_until = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=8, default="fr")
     time_zone = models.CharField(max_length=64, default="Europe/Paris")
 
@@ -58,6 +65,12 @@ class Association(TenantMixin):
     @property
     def is_suspended(self) -> bool:
         return self.status == AssociationStatus.SUSPENDED
+
+    def is_read_only(self, now: datetime | None = None) -> bool:
+        """Members can read and export, nothing can be created (billing lapsed)."""
+        if self.status == AssociationStatus.READ_ONLY:
+            return True
+        return self.access_until is not None and (now or timezone.now()) >= self.access_until
 
     @property
     def host(self) -> str:

@@ -77,6 +77,9 @@ def association_provision(*, name: str, slug: str, owner: User) -> Association:
             schema_clone(source=template_schema_name(), target=schema)
             with tenant_context(association):
                 membership_create(user=owner, role=Role.BOARD, status=MembershipStatus.ACTIVE)
+            from billing.services import subscription_start_trial
+
+            subscription_start_trial(association=association)
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
         if any(part in constraint for part in ("slug", "schema_name", "domain")):

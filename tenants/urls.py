@@ -1,5 +1,7 @@
 from django.urls import path
 
+from billing import views as billing_views
+
 from . import ops, views
 
 ops_patterns = (
@@ -13,7 +15,8 @@ ops_patterns = (
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("pricing/", views.pricing, name="pricing"),
+    path("pricing/", billing_views.pricing, name="pricing"),
+    path("billing/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("terms/", views.terms, name="terms"),
     path("signup/", views.signup, name="signup"),
     path("signup/address/", views.address_check, name="address_check"),

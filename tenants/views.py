@@ -31,11 +31,6 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def pricing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/pricing.html")
-
-
-@require_GET
 def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/terms.html")
 

@@ -43,6 +43,13 @@ Kind = Literal["member", "public"]
 EXPECTED: dict[str, tuple[str, Kind]] = {
     "": ("home", "member"),
     "me/": ("me", "member"),
+    "billing/": ("billing", "member"),
+    "billing/status/": ("billing_status", "member"),
+    "billing/checkout/": ("billing_checkout", "member"),
+    "billing/portal/": ("billing_portal", "member"),
+    "api/v1/billing/": ("api_billing", "member"),
+    "api/v1/billing/checkout/": ("api_billing_checkout", "member"),
+    "api/v1/billing/portal/": ("api_billing_portal", "member"),
     "auth/handoff/<str:token>/": ("handoff", "public"),
     "i18n/setlang/": ("set_language", "public"),
     "accounts/login/": ("account_login", "public"),

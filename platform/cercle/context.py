@@ -24,12 +24,37 @@ WORKSPACE_NAV = [
 ]
 
 
+def _billing_banner(request: HttpRequest, association: object) -> str | None:
+    """Which billing notice the page shows: "read_only" to everyone; "past_due" and
+    "trial_ending" to the board only. None when billing is off."""
+    from billing.services import billing_enabled
+    from tenants.models import AssociationStatus
+
+    membership = getattr(request, "membership", None)
+    if membership is None or not billing_enabled():
+        return None
+    if association.is_read_only():
+        return "read_only"
+    if membership.role != "board":
+        return None
+    if association.status == AssociationStatus.PAST_DUE:
+        return "past_due"
+    until = association.access_until
+    if association.status == AssociationStatus.TRIAL and until is not None:
+        from django.utils import timezone
+
+        if (until - timezone.now()).days < 7:
+            return "trial_ending"
+    return None
+
+
 def shell(request: HttpRequest) -> dict[str, object]:
     from tenants.services import base_url
 
     tenant = getattr(request, "tenant", None)
     in_workspace = tenant is not None and not tenant.is_public
     return {
+        "billing_banner": _billing_banner(request, tenant) if in_workspace else None,
         "association": tenant if in_workspace else None,
         "membership": getattr(request, "membership", None),
         "workspace_nav": WORKSPACE_NAV if in_workspace else [],

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "shared_apps.members.middleware.MembershipMiddleware",
+    "billing.middleware.ReadOnlyMiddleware",
 ]
 
 TEMPLATES = [
@@ -233,6 +234,23 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Billing: one flat Stripe subscription per association -----------------------------------
+# Billing is off (no payment shown, operators grant plans) unless both keys are set.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: Stripe's own API
+STRIPE_AUTOMATIC_TAX = env_bool("STRIPE_AUTOMATIC_TAX", False)
+# How prices are labelled on the pricing page: "ttc" (VAT included), "ht" (excluding VAT)
+# or "none" (associations not subject to VAT).
+BILLING_VAT_DISPLAY = env_str("BILLING_VAT_DISPLAY", "ttc")
+CELERY_BEAT_SCHEDULE = {
+    "billing-reconcile-nightly": {
+        "task": "billing.tasks.reconcile_all",
+        "schedule": 60 * 60 * 24,
+    },
+    "billing-daily": {"task": "billing.tasks.billing_daily", "schedule": 60 * 60 * 24},
+}
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from billing import api as billing_api
 from tenants import api as tenants_api
 from tenants.accounts.views import language_set
 from tenants.urls import ops_patterns
@@ -17,6 +18,7 @@ urlpatterns = [
         tenants_api.MyAssociationsApi.as_view(),
         name="api_my_associations",
     ),
+    path("api/v1/plans/", billing_api.PlansApi.as_view(), name="api_plans"),
     path(
         "api/v1/addresses/check/",
         tenants_api.AddressCheckApi.as_view(),

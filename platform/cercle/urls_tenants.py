@@ -4,10 +4,14 @@ by a member of another association in tests/test_isolation.py."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from billing import urls as billing_urls
+
 urlpatterns = [
     path("", include("shared_apps.workspace.urls")),
+    path("", include(billing_urls.tenant_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("shared_apps.workspace.api_urls")),
+    path("api/v1/", include("billing.api_urls")),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(urlconf="cercle.urls_tenants"),
