@@ -1,0 +1,1 @@
+"""Cercle benchmarks (see docs/benchmarks.md)."""
