@@ -17,15 +17,15 @@ def schema_clone(*, source: str, target: str) -> None:
     """Create schema `target` as a copy of `source` (tables, data, sequences, indexes).
 
     Runs on the caller's connection and transaction, so a rollback drops the new schema too.
-    The clone_schema() SQL function is installed once by a migration (not per call, which
-    would make concurrent signups fight over the function's catalogue row).
+    The cercle_clone_schema() SQL function is installed once by a migration (see
+    tenants/migrations/0004 for why it replaces django-tenants' clone_schema()).
     """
     if not target.startswith(SCHEMA_PREFIX):
         raise ValueError(f"refusing to create schema {target!r}")
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT public.clone_schema(%s, %s, 'DATA')", [source, target]
+            "SELECT public.cercle_clone_schema(%s, %s)", [source, target]
         )
 
 
