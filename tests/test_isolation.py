@@ -50,6 +50,12 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "api/v1/billing/": ("api_billing", "member"),
     "api/v1/billing/checkout/": ("api_billing_checkout", "member"),
     "api/v1/billing/portal/": ("api_billing_portal", "member"),
+    # --- members routes (add below) ---
+    # --- spaces routes (add below) ---
+    # --- news routes (add below) ---
+    # --- discussions routes (add below) ---
+    # --- documents routes (add below) ---
+    # --- notifications routes (add below) ---
     "auth/handoff/<str:token>/": ("handoff", "public"),
     "i18n/setlang/": ("set_language", "public"),
     "accounts/login/": ("account_login", "public"),

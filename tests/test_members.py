@@ -24,12 +24,22 @@ B, S, V, M = Role.BOARD, Role.STAFF, Role.VOLUNTEER, Role.MEMBER
 # the test below until it is added here, on purpose.
 EXPECTED: dict[str, set[str]] = {
     "workspace.view": {B, S, V, M},
-    "members.view_directory": {B, S, V, M},
-    "members.invite": {B, S},
-    "members.change_role": {B},
-    "members.end": {B},
     "association.manage": {B},
     "billing.manage": {B},
+    "members.view_directory": {B, S, V, M},
+    "members.invite": {B, S},
+    "members.import": {B, S},
+    "members.review_join_requests": {B, S},
+    "members.change_role": {B},
+    "members.end": {B},
+    "members.erase": {B},
+    "members.export": {B},
+    "spaces.create": {B, S},
+    "spaces.manage_any": {B, S},
+    "news.publish_everyone": {B, S},
+    "news.view_receipts_any": {B},
+    "discussions.moderate_any": {B, S},
+    "documents.manage_any": {B, S},
 }
 
 

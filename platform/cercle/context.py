@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +21,8 @@ class NavItem:
 # Features add theirs here as they land (Spaces, Agenda, Notifications…).
 WORKSPACE_NAV = [
     NavItem("home", _("Home"), "home"),
+    NavItem("spaces", _("Spaces"), "user-group"),
+    NavItem("notifications", _("Notifications"), "bell"),
     NavItem("me", _("Me"), "user-circle"),
 ]
 
@@ -48,6 +51,18 @@ def _billing_banner(request: HttpRequest, association: object) -> str | None:
     return None
 
 
+def _nav(items: list[NavItem]) -> list[dict[str, str]]:
+    """The destinations whose pages exist (a feature lands its page, then shows up here)."""
+    entries = []
+    for item in items:
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append({"url": url, "label": item.label, "icon": item.icon})
+    return entries
+
+
 def shell(request: HttpRequest) -> dict[str, object]:
     from tenants.services import base_url
 
@@ -57,7 +72,7 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "billing_banner": _billing_banner(request, tenant) if in_workspace else None,
         "association": tenant if in_workspace else None,
         "membership": getattr(request, "membership", None),
-        "workspace_nav": WORKSPACE_NAV if in_workspace else [],
+        "workspace_nav": _nav(WORKSPACE_NAV) if in_workspace else [],
         "base_url": base_url("/"),
         "base_domain": settings.BASE_DOMAIN,
     }

@@ -75,6 +75,11 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "shared_apps.members",
     "shared_apps.workspace",
+    "shared_apps.spaces",
+    "shared_apps.news",
+    "shared_apps.discussions",
+    "shared_apps.documents",
+    "shared_apps.notifications",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -14,12 +14,27 @@ EVERYONE = frozenset(Role)
 
 RULES: dict[str, frozenset[str]] = {
     "workspace.view": EVERYONE,
-    "members.view_directory": EVERYONE,
-    "members.invite": BOARD_STAFF,
-    "members.change_role": BOARD,
-    "members.end": BOARD,
     "association.manage": BOARD,
     "billing.manage": BOARD,
+    # Members
+    "members.view_directory": EVERYONE,
+    "members.invite": BOARD_STAFF,
+    "members.import": BOARD_STAFF,
+    "members.review_join_requests": BOARD_STAFF,
+    "members.change_role": BOARD,
+    "members.end": BOARD,
+    "members.erase": BOARD,
+    "members.export": BOARD,
+    # Spaces (creating one may also be opened to every member by a setting of the association;
+    # the spaces policy checks that on top of this table).
+    "spaces.create": BOARD_STAFF,
+    "spaces.manage_any": BOARD_STAFF,
+    # News: announcements to everyone (space moderators announce to their space).
+    "news.publish_everyone": BOARD_STAFF,
+    "news.view_receipts_any": BOARD,
+    # Moderation across every space the person can see.
+    "discussions.moderate_any": BOARD_STAFF,
+    "documents.manage_any": BOARD_STAFF,
 }
 
 

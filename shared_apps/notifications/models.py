@@ -1,0 +1,71 @@
+"""The activity feed and in-app notifications, in the association's schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Activity(models.Model):
+    """Something that happened, shown in the feed of those who can see its space."""
+
+    id = models.BigAutoField(primary_key=True)
+    # None: association-wide (visible to every member).
+    space = models.ForeignKey(
+        "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    verb = models.CharField(max_length=40)  # e.g. "news.published", "discussions.replied"
+    target_type = models.CharField(max_length=40)  # e.g. "news.announcement"
+    target_id = models.BigIntegerField()
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["space", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target_type}:{self.target_id}"
+
+
+class Category(models.TextChoices):
+    MENTION = "mention", _("Mentions")
+    REPLY = "reply", _("Replies to my threads")
+    ANNOUNCEMENT = "announcement", _("Announcements")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Notices to acknowledge")
+    MEMBERS = "members", _("Invitations and join requests")
+    ACTIVITY = "activity", _("Activity in my spaces")
+
+
+class Notification(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    # The object it is about, so a private space's notifications can be checked and removed.
+    space = models.ForeignKey(
+        "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.category}"
