@@ -25,7 +25,12 @@ if str(ROOT / "platform") not in sys.path:
 from bench.common import Report, bench_cleanup, django_setup, machine_info  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
-BENCHMARKS = ("b1", "b2")
+# name → module with run(quick: bool) -> Report
+BENCHMARKS = {
+    "b1": "bench.b1_provisioning",
+    "b2": "bench.b2_routing",
+    "b3": "bench.b3_webhooks",
+}
 
 
 def _load() -> str:
@@ -45,7 +50,7 @@ def _section(reports: list[Report], machine: dict[str, str], quick: bool, second
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help="b1 and/or b2 (default: both)")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer samples, for a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not append to the doc")
     args = parser.parse_args(argv)
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {BENCHMARKS}")
 
     django_setup()
-    from bench import b1_provisioning, b2_routing
+    import importlib
 
     started = time.perf_counter()
     leftovers = bench_cleanup()
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             print(f"Running {name}{' (quick)' if args.quick else ''}…", flush=True)
-            module = b1_provisioning if name == "b1" else b2_routing
+            module = importlib.import_module(BENCHMARKS[name])
             load_before = _load()
             report = module.run(quick=args.quick)
             report.notes.append(
