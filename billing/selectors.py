@@ -109,3 +109,16 @@ def billing_totals(now: datetime | None = None) -> Totals:
 
 def webhook_events_failed() -> QuerySet[WebhookEvent]:
     return WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED).order_by("-received_at")
+
+
+# --- Operators' console -----------------------------------------------------------------------
+
+
+def associations_with_billing(associations: QuerySet[Association]) -> QuerySet[Association]:
+    """The console's rows with their subscription and plan in the same query (no N+1)."""
+    return associations.select_related("subscription__plan")
+
+
+def plans_for_ops() -> QuerySet[Plan]:
+    """Every plan, offered or not, in the pricing page's order."""
+    return Plan.objects.all()

@@ -13,6 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.selectors import associations_with_billing, billing_totals
+from billing.services import billing_enabled
+
 from .forms import SuspendForm
 from .models import Association
 from .selectors import associations_for_console
@@ -41,13 +44,19 @@ def operator_required(view: View) -> View:
 def console(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    page = Paginator(associations_for_console(query=query, status=status), 50).get_page(
-        request.GET.get("page")
-    )
+    rows = associations_with_billing(associations_for_console(query=query, status=status))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "tenants/ops/console.html",
-        {"page": page, "query": query, "status": status, "form": SuspendForm()},
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "form": SuspendForm(),
+            "totals": billing_totals(),
+            "billing_enabled": billing_enabled(),
+        },
     )
 
 

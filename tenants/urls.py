@@ -1,5 +1,6 @@
 from django.urls import path
 
+from billing import ops_urls as billing_ops_urls
 from billing import views as billing_views
 
 from . import ops, views
@@ -9,6 +10,7 @@ ops_patterns = (
         path("", ops.console, name="console"),
         path("associations/<int:pk>/suspend/", ops.suspend, name="suspend"),
         path("associations/<int:pk>/reactivate/", ops.reactivate, name="reactivate"),
+        *billing_ops_urls.urlpatterns,
     ],
     "ops",
 )
