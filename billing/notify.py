@@ -31,7 +31,10 @@ def board_email(*, association: Association, kind: str) -> int:
     from tenants.services import workspace_url
 
     from .models import Subscription
+    from .services import billing_enabled
 
+    if not billing_enabled():
+        return 0  # billing off: nothing about payment reaches associations, emails included
     sub = Subscription.objects.filter(association=association).first()
     sent = 0
     for user in board_members(association):

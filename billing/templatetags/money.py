@@ -1,5 +1,6 @@
 """Amounts in the reader's locale: « 1 234,50 € », "€1,234.50"."""
 
+from babel import Locale
 from babel.numbers import format_currency
 from django import template
 from django.utils import translation
@@ -15,8 +16,14 @@ def money(cents: int | None, currency: str = "EUR") -> str:
         return ""
     locale = _LOCALES.get((translation.get_language() or "fr")[:2], "fr_FR")
     amount = cents / 100
-    fmt = None if cents % 100 else "¤#,##0" if locale == "en_GB" else "#,##0 ¤"
-    return format_currency(amount, currency.upper(), format=fmt, locale=locale)
+    if cents % 100:
+        return format_currency(amount, currency.upper(), locale=locale)
+    # Whole amounts without decimals (« 9 € », "€9"), keeping the locale's own pattern and
+    # its non-breaking spaces; currency_digits=False, or Babel adds ",00" back.
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(
+        amount, currency.upper(), format=pattern, locale=locale, currency_digits=False
+    )
 
 
 @register.filter

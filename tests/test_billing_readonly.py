@@ -1,0 +1,287 @@
+"""Read-only mode, over every route of the workspace URLconf.
+
+While alpha's billing has lapsed, every write (POST, PUT, PATCH, DELETE) to every workspace route
+is refused with 403 and a clear message, for the board as for members, except the explicit
+allowlist (signing in and out, language, handoff, billing itself). Reads keep working and show
+the read-only banner; resubscribing restores writes at once; nothing is deleted.
+
+Routes are listed by walking the resolver (as the isolation test does); a route missing from
+READ_ONLY below, or listed there but gone, fails the suite.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Literal
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django_tenants.utils import tenant_context
+
+from billing import middleware as read_only_middleware
+from billing import stripe_gateway
+from billing.middleware import read_only_message
+from billing.models import StripeStatus, Subscription
+from billing.services import access_recompute
+from shared_apps.members.models import Membership, MembershipStatus
+from tenants.accounts.models import User
+from tenants.models import Association
+from tenants.routing import routing_cache_clear
+from tenants.services import handoff_create
+
+from .test_isolation import AlphaIds, Route, tenant_routes, url_for
+from .world import World
+
+Outcome = Literal["refused", "allowed"]
+
+# The allowlist, as the issue states it: what still accepts writes while read-only.
+ALLOWLIST = ("/accounts/", "/i18n/", "/auth/handoff/", "/billing/", "/api/v1/billing/")
+
+# Every route of the workspace and what a write gets while read-only.
+READ_ONLY: dict[str, Outcome] = {
+    "": "refused",
+    "me/": "refused",
+    "api/v1/me/": "refused",
+    "api/schema/": "refused",
+    "billing/": "allowed",
+    "billing/status/": "allowed",
+    "billing/checkout/": "allowed",
+    "billing/portal/": "allowed",
+    "api/v1/billing/": "allowed",
+    "api/v1/billing/checkout/": "allowed",
+    "api/v1/billing/portal/": "allowed",
+    "auth/handoff/<str:token>/": "allowed",
+    "i18n/setlang/": "allowed",
+    "accounts/login/": "allowed",
+    "accounts/logout/": "allowed",
+    "accounts/inactive/": "allowed",
+    "accounts/signup/": "allowed",
+    "accounts/reauthenticate/": "allowed",
+    "accounts/reauthenticate/code/": "allowed",
+    "accounts/reauthenticate/code/confirm/": "allowed",
+    "accounts/email/": "allowed",
+    "accounts/confirm-email/": "allowed",
+    "accounts/password/change/": "allowed",
+    "accounts/password/set/": "allowed",
+    "accounts/password/reset/": "allowed",
+    "accounts/login/code/confirm/": "allowed",
+    r"accounts/confirm-email/(?P<key>[-:\w]+)/$": "allowed",
+    "accounts/password/reset/key/done/": "allowed",
+    r"accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": "allowed",
+    "accounts/password/reset/done/": "allowed",
+}
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# A real profile change: if a refused write got through, Alice's name would change.
+PROFILE = {"full_name": "Changed While Read Only", "language": "en"}
+
+
+@pytest.fixture
+def no_stripe(settings, monkeypatch) -> None:  # noqa: ANN001 — pytest fixtures
+    """Billing on, and any call towards Stripe fails the test (none is expected here)."""
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a Stripe call was made during a read-only test")
+
+    monkeypatch.setattr(stripe_gateway, "client", refuse)
+
+
+def _recompute(association: Association) -> None:
+    access_recompute(association_id=association.pk)
+    routing_cache_clear()  # the routing cache holds Association objects with the old status
+
+
+@pytest.fixture
+def read_only_alpha(world: World, no_stripe: None) -> Association:
+    """Alpha's free trial ended yesterday without a subscription."""
+    Subscription.objects.filter(association=world.alpha).update(
+        trial_ends_at=timezone.now() - timedelta(days=1)
+    )
+    _recompute(world.alpha)
+    alpha = Association.objects.get(pk=world.alpha.pk)
+    assert alpha.is_read_only()
+    return alpha
+
+
+@pytest.fixture
+def alpha_ids(world: World) -> AlphaIds:
+    return AlphaIds(
+        membership_pk=world.membership("alpha", "alice").pk,
+        user_pk=world.users["alice"].pk,
+        beta_ticket=handoff_create(user=world.users["bob"], association=world.beta).split("/")[
+            -2
+        ],
+    )
+
+
+def _routes() -> Iterator[Route]:
+    yield from tenant_routes()
+
+
+def _body(response) -> str:  # noqa: ANN001 — a test-client response
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return html.unescape(raw.decode("utf-8", "replace"))
+
+
+def _message(language: str = "fr") -> str:
+    with translation.override(language):
+        return read_only_message()
+
+
+def is_read_only_refusal(response, url: str) -> bool:  # noqa: ANN001
+    if response.status_code != 403:
+        return False
+    message = _message(response.wsgi_request.LANGUAGE_CODE)  # in the reader's language
+    if url.startswith("/api/"):
+        data = json.loads(response.content)
+        return data.get("code") == "read_only" and data.get("detail") == message
+    return message in _body(response)
+
+
+def _send(client: Client, method: str, url: str, body: dict[str, str]) -> object:
+    if method == "post":
+        return client.post(url, body)
+    # PUT, PATCH and DELETE carry the same form body, encoded by hand.
+    return getattr(client, method)(
+        url, urlencode(body), content_type="application/x-www-form-urlencoded"
+    )
+
+
+# --- The route list ----------------------------------------------------------------------------
+
+
+def test_every_workspace_route_is_classified_for_read_only():
+    walked = {route.pattern for route in _routes()}
+    unlisted = sorted(walked - set(READ_ONLY))
+    gone = sorted(set(READ_ONLY) - walked)
+    assert not unlisted, f"new routes, say what read-only mode does to them: {unlisted}"
+    assert not gone, f"routes listed in READ_ONLY that no longer exist: {gone}"
+
+
+def test_allowlist_is_exactly_the_issues():
+    # Widening the middleware's allowlist must be a deliberate change of this test.
+    assert read_only_middleware.ALLOWED_PREFIXES == ALLOWLIST
+    for pattern, outcome in READ_ONLY.items():
+        allowed = ("/" + pattern).startswith(ALLOWLIST)
+        assert (outcome == "allowed") == allowed, pattern
+
+
+# --- Writes while read-only --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user_key", ["alice", "amir"])
+def test_every_write_is_refused_while_read_only(
+    world: World, read_only_alpha: Association, alpha_ids: AlphaIds, signed_in, user_key: str  # noqa: ANN001
+):
+    failures: list[str] = []
+    probes = 0
+    for route in _routes():
+        outcome = READ_ONLY[route.pattern]
+        url = url_for(route, alpha_ids)
+        for method in WRITE_METHODS:
+            # A fresh session per probe: an allowed write may sign the person out.
+            client = signed_in("alpha", user_key)
+            # Writes that must be refused carry a real change; allowed ones carry nothing, so
+            # they cannot change the session or account the next probes rely on.
+            body = PROFILE if outcome == "refused" else {}
+            response = _send(client, method, url, body)
+            probes += 1
+            refused = is_read_only_refusal(response, url)
+            if refused != (outcome == "refused"):
+                failures.append(
+                    f"{method.upper()} {url} [{outcome}] → {response.status_code} "
+                    f"{_body(response)[:120]!r}"
+                )
+    assert not failures, "\n".join(failures)
+    assert probes == len(READ_ONLY) * len(WRITE_METHODS)
+    # No refused write changed anything.
+    assert User.objects.get(pk=world.users["alice"].pk).full_name == "Alice Board"
+
+
+def test_refusal_is_clear_in_html_and_json(
+    world: World, read_only_alpha: Association, signed_in  # noqa: ANN001
+):
+    alice = signed_in("alpha", "alice")
+    page = alice.post("/me/", PROFILE)
+    assert page.status_code == 403
+    assert page["Content-Type"].startswith("text/html")
+    text = _body(page)
+    assert _message() in text
+    assert "/billing/" in text  # the board is shown how to subscribe again
+    api = alice.patch("/api/v1/me/", {"full_name": "X"}, content_type="application/json")
+    assert api.status_code == 403
+    assert api.json() == {"detail": _message(), "code": "read_only"}
+    # In English for an English reader.
+    english = alice.post("/me/", PROFILE, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 403 and _message("en") in _body(english)
+    # A member is not offered the subscribe button.
+    amir_page = signed_in("alpha", "amir").post("/me/", PROFILE)
+    assert amir_page.status_code == 403 and "/billing/" not in _body(amir_page)
+
+
+def test_reads_still_work_and_show_the_banner(
+    world: World, read_only_alpha: Association, alpha_ids: AlphaIds, signed_in  # noqa: ANN001
+):
+    with translation.override("fr"):
+        banner = gettext("This workspace is read-only.")
+    for user_key in ("alice", "amir"):
+        client = signed_in("alpha", user_key)
+        for url in ("/", "/me/"):
+            response = client.get(url)
+            assert response.status_code == 200, (user_key, url)
+            assert "banner-read_only" in response.content.decode()
+            assert banner in _body(response)
+        api = client.get("/api/v1/me/")
+        assert api.status_code == 200 and api.json()["email"] == world.users[user_key].email
+        # No read anywhere gets the read-only refusal.
+        for route in _routes():
+            url = url_for(route, alpha_ids)
+            for method in ("get", "head", "options"):
+                response = getattr(signed_in("alpha", user_key), method)(url)
+                assert not is_read_only_refusal(response, url), (user_key, method, url)
+
+
+def test_resubscribing_restores_writes_at_once(
+    world: World, read_only_alpha: Association, signed_in  # noqa: ANN001
+):
+    alice = signed_in("alpha", "alice")
+    assert alice.post("/me/", PROFILE).status_code == 403
+    Subscription.objects.filter(association=world.alpha).update(
+        stripe_status=StripeStatus.ACTIVE, stripe_subscription_id="sub_alpha"
+    )
+    _recompute(world.alpha)
+    response = alice.post("/me/", PROFILE)
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.users["alice"].pk).full_name == PROFILE["full_name"]
+    assert "banner-read_only" not in alice.get("/").content.decode()
+    api = alice.patch("/api/v1/me/", {"full_name": "Alice Again"}, content_type="application/json")
+    assert not is_read_only_refusal(api, "/api/v1/me/")
+
+
+def test_nothing_is_deleted_by_read_only(world: World, no_stripe: None, signed_in):  # noqa: ANN001
+    def memberships() -> list[tuple[int, str, str]]:
+        with tenant_context(world.alpha):
+            return sorted(Membership.objects.values_list("user_id", "role", "status"))
+
+    before = memberships()
+    assert len(before) == 5 and all(s == MembershipStatus.ACTIVE for _u, _r, s in before)
+    Subscription.objects.filter(association=world.alpha).update(
+        stripe_status=StripeStatus.CANCELED,
+        stripe_subscription_id="sub_gone",
+        canceled_at=timezone.now(),
+    )
+    _recompute(world.alpha)
+    assert Association.objects.get(pk=world.alpha.pk).is_read_only()
+    for user_key in ("alice", "amir"):
+        signed_in("alpha", user_key).delete("/me/")
+    assert memberships() == before
+    assert Association.objects.get(pk=world.alpha.pk).member_count == 5
