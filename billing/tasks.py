@@ -33,6 +33,10 @@ def process_webhook_event(self, event_pk: int) -> bool:  # noqa: ANN001
     except Exception as exc:
         logger.exception("webhook event %s failed", event_pk)
         webhook_failed(event_pk=event_pk, error=f"{type(exc).__name__}: {exc}")
+        if self.request.is_eager:
+            # No worker (development): the failure is recorded for operators to replay;
+            # retrying inline would only turn the request that queued it into an error.
+            return False
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
 
 
