@@ -1,11 +1,11 @@
 """B3 — webhook intake: time to acknowledge signed Stripe events under a steady load.
 
-gunicorn (2 workers × 4 threads) serves the real app with billing on, pointed at the tests' local Stripe
-stand-in (tests/stripe_standin.py, served from this process); a Celery worker processes the
-events through Redis. A second process posts signed events at a fixed rate (a mix of new
-events, some of an unhandled type, and duplicates of events already sent). Afterwards every
-event must be stored once (zero lost) and processed once (the stand-in counts the re-reads
-of the subscription: one per unique handled event — zero processed twice).
+gunicorn (2 workers x 4 threads) serves the real app with billing on, pointed at the tests'
+local Stripe stand-in (tests/stripe_standin.py, served from this process); a Celery worker
+processes the events through Redis. A second process posts signed events at a fixed rate:
+new events, some of an unhandled type, and duplicates of events already sent. Afterwards
+every event must be stored once (zero lost) and processed once (the stand-in counts the
+re-reads of the subscription: one per unique handled event, so zero processed twice).
 
     python bench/b3_webhooks.py --send FILE --port P --rate R   (the sender process)
 """
@@ -127,9 +127,9 @@ def run(quick: bool = False) -> Report:
         "B3 — webhook intake",
         f"Signed Stripe events posted at {plan.rate}/s for {plan.seconds} s by a second process "
         f"({plan.duplicate_share:.0%} duplicates, {plan.unhandled_share:.0%} of an unhandled "
-        "type) to gunicorn (2 workers × 4 threads); a Celery worker processes them through Redis against "
-        "the local Stripe stand-in. Time to acknowledge, and every event stored and processed "
-        "exactly once.",
+        "type) to gunicorn (2 workers × 4 threads); a Celery worker processes them through "
+        "Redis against the local Stripe stand-in. Time to acknowledge, and every event stored "
+        "and processed exactly once.",
     )
     started = time.perf_counter()
     redis_url = os.environ.get("REDIS_URL", "")
