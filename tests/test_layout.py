@@ -80,3 +80,19 @@ def test_tenant_models_reference_only_the_user_in_public() -> None:
                     )
                     to_public.append(f"{model._meta.label}.{field.name}")
     assert "members.Membership.user" in to_public
+
+
+def test_only_the_gateway_imports_stripe() -> None:
+    """Every Stripe call goes through billing/stripe_gateway.py (timeouts, retries, keys)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"^\s*(import stripe\b|from stripe\b)", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("platform", "tenants", "billing", "shared_apps")
+        for path in (root / folder).rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == ["billing/stripe_gateway.py"]
