@@ -51,6 +51,41 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "api/v1/billing/checkout/": ("api_billing_checkout", "member"),
     "api/v1/billing/portal/": ("api_billing_portal", "member"),
     # --- members routes (add below) ---
+    "members/": ("members", "member"),
+    "members/me/": ("members_profile_edit", "member"),
+    "members/export/": ("members_export", "member"),
+    "members/<int:pk>/": ("members_profile", "member"),
+    "members/<int:pk>/role/": ("members_change_role", "member"),
+    "members/<int:pk>/end/": ("members_end", "member"),
+    "members/<int:pk>/erase/": ("members_erase", "member"),
+    "members/invitations/": ("members_invitations", "member"),
+    "members/invitations/<int:pk>/resend/": ("members_invitation_resend", "member"),
+    "members/invitations/<int:pk>/revoke/": ("members_invitation_revoke", "member"),
+    "members/invitations/<str:token>/": ("members_invitation_accept", "public"),
+    "members/invitations/<str:token>/renew/": ("members_invitation_renew", "public"),
+    "members/import/": ("members_import", "member"),
+    "members/import/preview/": ("members_import_preview", "member"),
+    "members/join/": ("members_join", "public"),
+    "members/join-requests/": ("members_join_requests", "member"),
+    "members/join-requests/<int:pk>/approve/": ("members_join_request_approve", "member"),
+    "members/join-requests/<int:pk>/decline/": ("members_join_request_decline", "member"),
+    "api/v1/members/": ("api_members", "member"),
+    "api/v1/members/me/": ("api_members_me", "member"),
+    "api/v1/members/export/": ("api_members_export", "member"),
+    "api/v1/members/<int:pk>/": ("api_members_detail", "member"),
+    "api/v1/members/<int:pk>/role/": ("api_members_role", "member"),
+    "api/v1/members/<int:pk>/end/": ("api_members_end", "member"),
+    "api/v1/members/<int:pk>/erase/": ("api_members_erase", "member"),
+    "api/v1/members/invitations/": ("api_members_invitations", "member"),
+    "api/v1/members/invitations/<int:pk>/resend/": ("api_members_invitation_resend", "member"),
+    "api/v1/members/invitations/<int:pk>/revoke/": ("api_members_invitation_revoke", "member"),
+    "api/v1/members/join-requests/": ("api_members_join_requests", "member"),
+    "api/v1/members/join-requests/<int:pk>/approve/": (
+        "api_members_join_request_approve", "member"
+    ),
+    "api/v1/members/join-requests/<int:pk>/decline/": (
+        "api_members_join_request_decline", "member"
+    ),
     # --- spaces routes (add below) ---
     # --- news routes (add below) ---
     # --- discussions routes (add below) ---

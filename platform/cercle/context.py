@@ -22,6 +22,7 @@ class NavItem:
 WORKSPACE_NAV = [
     NavItem("home", _("Home"), "home"),
     NavItem("spaces", _("Spaces"), "user-group"),
+    NavItem("members", _("Members"), "users"),
     NavItem("notifications", _("Notifications"), "bell"),
     NavItem("me", _("Me"), "user-circle"),
 ]
