@@ -149,6 +149,11 @@ def checkout_start(
         raise BillingDisabled
     if interval not in Interval.values or not plan.is_active or not plan.stripe_price(interval):
         raise BillingError("plan")
+    # One subscription per association: while one is live, the board manages it in the
+    # portal. Our copy may lag behind Stripe (a lost webhook), so look again before refusing.
+    if _has_live_subscription(Subscription.objects.get(association=association)):
+        if _has_live_subscription(subscription_resync(association_id=association.pk)):
+            raise BillingError("already subscribed")
     customer_id = _ensure_customer(association=association, email=email)
     return gateway.checkout_session_create(
         customer_id=customer_id,
@@ -158,6 +163,11 @@ def checkout_start(
         cancel_url=return_url + "?checkout=canceled",
         attempt=uuid.uuid4().hex,
     )
+
+
+def _has_live_subscription(sub: Subscription) -> bool:
+    ended = (StripeStatus.NONE, StripeStatus.CANCELED, StripeStatus.INCOMPLETE_EXPIRED)
+    return bool(sub.stripe_subscription_id) and sub.stripe_status not in ended
 
 
 def portal_start(*, association: Association, return_url: str) -> str:
