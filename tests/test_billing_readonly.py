@@ -97,6 +97,7 @@ READ_ONLY: dict[str, Outcome] = {
     "api/v1/members/": "refused",
     "api/v1/members/me/": "refused",
     "api/v1/members/export/": "refused",
+    "api/v1/members/settings/": "refused",
     "api/v1/members/<int:pk>/": "refused",
     "api/v1/members/<int:pk>/role/": "refused",
     "api/v1/members/<int:pk>/end/": "refused",

@@ -72,6 +72,7 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "api/v1/members/": ("api_members", "member"),
     "api/v1/members/me/": ("api_members_me", "member"),
     "api/v1/members/export/": ("api_members_export", "member"),
+    "api/v1/members/settings/": ("api_members_settings", "member"),
     "api/v1/members/<int:pk>/": ("api_members_detail", "member"),
     "api/v1/members/<int:pk>/role/": ("api_members_role", "member"),
     "api/v1/members/<int:pk>/end/": ("api_members_end", "member"),

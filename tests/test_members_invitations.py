@@ -432,3 +432,21 @@ def test_password_guessing_on_an_invitation_is_throttled(world, client_for, fres
     with tenant_context(world.alpha):
         assert not Membership.objects.filter(user=world.users["bella"]).exists()
     fresh_limits()
+
+
+def test_members_settings_api_is_for_the_board(world, signed_in, client_for):  # noqa: ANN001
+    board = signed_in("alpha", "alice")
+    assert board.get("/api/v1/members/settings/").json() == {"join_requests_open": False}
+    opened = board.patch("/api/v1/members/settings/", {"join_requests_open": True},
+                         content_type="application/json")
+    assert opened.status_code == 200 and opened.json() == {"join_requests_open": True}
+    assert client_for(world.alpha).get("/members/join/").status_code == 200
+    bad = board.patch("/api/v1/members/settings/", {"join_requests_open": "perhaps"},
+                      content_type="application/json")
+    assert bad.status_code == 400
+    for key in ("arthur", "amir"):
+        assert signed_in("alpha", key).patch(
+            "/api/v1/members/settings/", {"join_requests_open": False},
+            content_type="application/json",
+        ).status_code == 404
+    assert client_for(world.alpha).get("/members/join/").status_code == 200

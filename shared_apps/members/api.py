@@ -30,6 +30,7 @@ from .selectors import (
     invitations_open,
     join_requests_pending,
     member_contact,
+    members_settings,
     membership_for_viewer,
     profile_of,
 )
@@ -357,6 +358,30 @@ class InvitationRevokeApi(APIView):
 
 
 # --- Join requests -------------------------------------------------------------------------------
+
+
+class MembersSettingsSerializer(serializers.Serializer):
+    join_requests_open = serializers.BooleanField(
+        help_text="Whether the public page to ask to join is open."
+    )
+
+
+class MembersSettingsApi(APIView):
+    """The board opens or closes the "ask to join" page."""
+
+    permission_classes = [IsMember]
+    required_action = "association.manage"
+
+    @extend_schema(responses=MembersSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MembersSettingsSerializer(members_settings()).data)
+
+    @extend_schema(request=MembersSettingsSerializer, responses=MembersSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        data = MembersSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.members_settings_update(**data.validated_data)
+        return Response(MembersSettingsSerializer(row).data)
 
 
 class JoinRequestListApi(ListAPIView):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("members/", api.MemberListApi.as_view(), name="api_members"),
     path("members/me/", api.MyProfileApi.as_view(), name="api_members_me"),
     path("members/export/", api.MemberExportApi.as_view(), name="api_members_export"),
+    path("members/settings/", api.MembersSettingsApi.as_view(), name="api_members_settings"),
     path("members/<int:pk>/", api.MemberDetailApi.as_view(), name="api_members_detail"),
     path("members/<int:pk>/role/", api.MemberRoleApi.as_view(), name="api_members_role"),
     path("members/<int:pk>/end/", api.MemberEndApi.as_view(), name="api_members_end"),
