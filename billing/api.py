@@ -16,7 +16,13 @@ from shared_apps.workspace.api import IsMember
 from . import stripe_gateway as gateway
 from .models import Interval, Plan
 from .selectors import plans_for_pricing, subscription_of
-from .services import BillingError, billing_enabled, checkout_start, portal_start
+from .services import (
+    AlreadySubscribed,
+    BillingError,
+    billing_enabled,
+    checkout_start,
+    portal_start,
+)
 
 
 class PlanOut(serializers.ModelSerializer):
@@ -114,6 +120,10 @@ class CheckoutApi(APIView):
                 interval=data.validated_data["interval"],
                 return_url=request.build_absolute_uri("/billing/"),
             )
+        except AlreadySubscribed as exc:
+            raise ValidationError(
+                {"detail": ["A subscription exists: change it through the portal."]}
+            ) from exc
         except BillingError as exc:
             raise ValidationError({"plan": ["This plan cannot be chosen."]}) from exc
         except gateway.StripeUnavailable:

@@ -45,6 +45,10 @@ class BillingError(Exception):
     """A billing action could not be done (the message is shown to the person)."""
 
 
+class AlreadySubscribed(BillingError):
+    """A live subscription exists: the board changes it in the customer portal."""
+
+
 def billing_enabled() -> bool:
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
 
@@ -153,7 +157,7 @@ def checkout_start(
     # portal. Our copy may lag behind Stripe (a lost webhook), so look again before refusing.
     if _has_live_subscription(Subscription.objects.get(association=association)):
         if _has_live_subscription(subscription_resync(association_id=association.pk)):
-            raise BillingError("already subscribed")
+            raise AlreadySubscribed
     customer_id = _ensure_customer(association=association, email=email)
     return gateway.checkout_session_create(
         customer_id=customer_id,

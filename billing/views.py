@@ -15,6 +15,7 @@ from . import stripe_gateway as gateway
 from .models import Interval, Plan
 from .selectors import invoices_of, plans_for_pricing, subscription_of
 from .services import (
+    AlreadySubscribed,
     BillingError,
     billing_enabled,
     checkout_start,
@@ -93,6 +94,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
             interval=interval,
             return_url=request.build_absolute_uri("/billing/"),
         )
+    except AlreadySubscribed:
+        messages.info(
+            request,
+            _("The association already has a subscription: change it with “Manage the "
+              "subscription”."),
+        )
+        return redirect("billing")
     except BillingError:
         messages.error(request, _("This plan cannot be chosen. Please choose another one."))
         return redirect("billing")
