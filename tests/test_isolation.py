@@ -88,6 +88,39 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
         "api_members_join_request_decline", "member"
     ),
     # --- spaces routes (add below) ---
+    "spaces/": ("spaces", "member"),
+    "spaces/new/": ("spaces_create", "member"),
+    "spaces/settings/": ("spaces_settings", "member"),
+    "spaces/<slug:slug>/": ("spaces_detail", "member"),
+    "spaces/<slug:slug>/edit/": ("spaces_edit", "member"),
+    "spaces/<slug:slug>/archive/": ("spaces_archive", "member"),
+    "spaces/<slug:slug>/join/": ("spaces_join", "member"),
+    "spaces/<slug:slug>/leave/": ("spaces_leave", "member"),
+    "spaces/<slug:slug>/request/": ("spaces_request", "member"),
+    "spaces/<slug:slug>/requests/<int:pk>/approve/": ("spaces_request_approve", "member"),
+    "spaces/<slug:slug>/requests/<int:pk>/decline/": ("spaces_request_decline", "member"),
+    "spaces/<slug:slug>/members/add/": ("spaces_member_add", "member"),
+    "spaces/<slug:slug>/members/<int:pk>/remove/": ("spaces_member_remove", "member"),
+    "spaces/<slug:slug>/members/<int:pk>/moderator/": ("spaces_member_moderator", "member"),
+    "api/v1/spaces/": ("api_spaces", "member"),
+    "api/v1/spaces/settings/": ("api_spaces_settings", "member"),
+    "api/v1/spaces/<slug:slug>/": ("api_spaces_detail", "member"),
+    "api/v1/spaces/<slug:slug>/archive/": ("api_spaces_archive", "member"),
+    "api/v1/spaces/<slug:slug>/join/": ("api_spaces_join", "member"),
+    "api/v1/spaces/<slug:slug>/leave/": ("api_spaces_leave", "member"),
+    "api/v1/spaces/<slug:slug>/request/": ("api_spaces_request", "member"),
+    "api/v1/spaces/<slug:slug>/requests/": ("api_spaces_requests", "member"),
+    "api/v1/spaces/<slug:slug>/requests/<int:pk>/approve/": (
+        "api_spaces_request_approve", "member"
+    ),
+    "api/v1/spaces/<slug:slug>/requests/<int:pk>/decline/": (
+        "api_spaces_request_decline", "member"
+    ),
+    "api/v1/spaces/<slug:slug>/members/": ("api_spaces_member_add", "member"),
+    "api/v1/spaces/<slug:slug>/members/<int:pk>/remove/": ("api_spaces_member_remove", "member"),
+    "api/v1/spaces/<slug:slug>/members/<int:pk>/moderator/": (
+        "api_spaces_member_moderator", "member"
+    ),
     # --- news routes (add below) ---
     # --- discussions routes (add below) ---
     # --- documents routes (add below) ---
@@ -196,6 +229,8 @@ class AlphaIds:
 PARAMETERS: dict[str, tuple[set[str], Callable[[AlphaIds], str]]] = {
     "pk": ({"int"}, lambda ids: str(ids.membership_pk)),
     "membership_id": ({"int"}, lambda ids: str(ids.membership_pk)),
+    # Every association has this space (the whole association), so the probe hits a real one.
+    "slug": ({"slug"}, lambda ids: "toute-l-association"),
     "token": ({"str", "slug", "regex"}, lambda ids: ids.beta_ticket),
     "key": ({"str", "regex"}, lambda ids: "MQ:1tXy7a:probe-" + "k" * 20),
     "uidb36": ({"regex"}, lambda ids: int_to_base36(ids.user_pk)),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,13 @@ class Space(models.Model):
 
     class Meta:
         ordering = ["-is_default", "name"]
+        constraints = [
+            # Two live spaces may not share a name (case-insensitive); archived ones free it.
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(archived_at__isnull=True),
+                name="space_live_name_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,3 +78,16 @@ class SpaceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.space_id}:{self.role}"
+
+
+class SpacesSettings(models.Model):
+    """The association's choices about spaces (one row, created on first read)."""
+
+    id = models.BigAutoField(primary_key=True)
+    members_may_create = models.BooleanField(
+        _("every member may create spaces"), default=False,
+        help_text=_("Otherwise only board administrators and staff create spaces."),
+    )
+
+    def __str__(self) -> str:
+        return f"members_may_create={self.members_may_create}"
