@@ -255,7 +255,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 24,
     },
     "billing-daily": {"task": "billing.tasks.billing_daily", "schedule": 60 * 60 * 24},
+    "documents-purge-trash": {
+        "task": "shared_apps.documents.tasks.documents_purge_trash",
+        "schedule": 60 * 60 * 24,
+    },
 }
+
+# --- Documents: storage quota without a plan, and the largest upload (decimal MB) ------------
+DOCUMENTS_DEFAULT_QUOTA_MB = env_int("DOCUMENTS_DEFAULT_QUOTA_MB", 1000)
+DOCUMENTS_MAX_UPLOAD_MB = env_int("DOCUMENTS_MAX_UPLOAD_MB", 25)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
