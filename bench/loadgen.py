@@ -24,7 +24,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=120.0, help="deadline for the run")
     parser.add_argument("--expect", default="pong", help="body every answer must have")
+    parser.add_argument("--expect-in", default="",
+                        help="instead of --expect: text every answer's body must contain")
+    parser.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                        help="extra request header (a session cookie, say); repeatable")
     args = parser.parse_args()
+    headers = {"Host": args.host_header}
+    for header in args.header:
+        name, _, value = header.partition(":")
+        headers[name.strip()] = value.strip()
+    contains = args.expect_in.encode()
 
     tickets = itertools.count()  # next() on a count is atomic under the GIL
     latencies: list[float] = []
@@ -39,11 +48,13 @@ def main() -> None:
             begin = time.perf_counter()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-                conn.request("GET", args.path, headers={"Host": args.host_header})
+                conn.request("GET", args.path, headers=headers)
                 response = conn.getresponse()
                 body = response.read()
                 conn.close()
-                ok = response.status == 200 and body == expected
+                ok = response.status == 200 and (
+                    contains in body if contains else body == expected
+                )
                 problem = "" if ok else f"HTTP {response.status}: {body[:80]!r}"
             except OSError as exc:
                 problem = f"{type(exc).__name__}: {exc}"

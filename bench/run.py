@@ -30,6 +30,8 @@ BENCHMARKS = {
     "b1": "bench.b1_provisioning",
     "b2": "bench.b2_routing",
     "b3": "bench.b3_webhooks",
+    "b4": "bench.b4_feed",
+    "b5": "bench.b5_digest",
 }
 
 

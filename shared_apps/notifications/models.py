@@ -29,7 +29,11 @@ class Activity(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["space", "-created_at"])]
+        indexes = [
+            models.Index(fields=["space", "-created_at"]),
+            # The feed's order (pinned first, newest first) and its keyset cursor.
+            models.Index(fields=["-pinned", "-created_at", "-id"], name="notif_activity_feed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target_type}:{self.target_id}"
@@ -65,7 +69,70 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"]),
+            # Digests look for what has not been emailed yet.
+            models.Index(
+                fields=["user", "created_at"], name="notif_unemailed_idx",
+                condition=models.Q(emailed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.category}"
+
+
+class Channel(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    NEVER = "never", _("Never")
+
+
+# What a member gets by email until they choose: what calls for a reaction comes at once,
+# the rest gathers in digests.
+DEFAULT_CHANNELS: dict[str, str] = {
+    Category.MENTION: Channel.IMMEDIATE,
+    Category.REPLY: Channel.IMMEDIATE,
+    Category.ACKNOWLEDGEMENT: Channel.IMMEDIATE,
+    Category.ANNOUNCEMENT: Channel.DAILY,
+    Category.MEMBERS: Channel.DAILY,
+    Category.ACTIVITY: Channel.WEEKLY,
+}
+
+
+class Preference(models.Model):
+    """How one member wants the emails of one category (no row: DEFAULT_CHANNELS)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category"], name="notifications_one_preference_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.category}={self.channel}"
+
+
+class FeedState(models.Model):
+    """When a member last looked at the feed: what came after is marked unread.
+    `marker_at` is the previous visit, kept while they page through with "load more"."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+    )
+    seen_at = models.DateTimeField()
+    marker_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.seen_at:%Y-%m-%d %H:%M}"

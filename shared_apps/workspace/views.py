@@ -19,7 +19,24 @@ from .forms import ProfileForm
 @member_required()
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "workspace/home.html")
+    """The activity feed: what happened in the spaces the member can read, pinned first.
+    The first page records the visit; "load more" pages keep that visit's unread markers."""
+    from shared_apps.notifications.selectors import CursorInvalid, feed_page, feed_state
+    from shared_apps.notifications.services import feed_visit
+
+    cursor = request.GET.get("cursor") or None
+    if cursor:
+        state = feed_state(user_id=request.user.pk)
+        since = state.marker_at if state else None
+    else:
+        since = feed_visit(user_id=request.user.pk)
+    try:
+        feed = feed_page(user_id=request.user.pk, cursor=cursor, since=since)
+    except CursorInvalid:
+        return redirect("home")  # a mangled "load more" link: start from the top
+    if cursor and request.htmx:
+        return render(request, "notifications/_feed_items.html", {"feed": feed})
+    return render(request, "workspace/home.html", {"feed": feed, "more_page": bool(cursor)})
 
 
 @member_required()
