@@ -151,6 +151,18 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "api/v1/documents/<int:pk>/restore/": ("api_documents_restore", "member"),
     "api/v1/documents/<int:pk>/download/": ("api_documents_download", "member"),
     # --- notifications routes (add below) ---
+    "notifications/": ("notifications", "member"),
+    "notifications/<int:pk>/read/": ("notifications_read", "member"),
+    "notifications/read-all/": ("notifications_read_all", "member"),
+    "notifications/preferences/": ("notifications_preferences", "member"),
+    # The signed link is the proof (RFC 8058 one-click): a foreign token is refused.
+    "notifications/unsubscribe/<str:token>/": ("notifications_unsubscribe", "public"),
+    "api/v1/feed/": ("notifications_api_feed", "member"),
+    "api/v1/notifications/": ("notifications_api_list", "member"),
+    "api/v1/notifications/<int:pk>/read/": ("notifications_api_read", "member"),
+    "api/v1/notifications/read-all/": ("notifications_api_read_all", "member"),
+    "api/v1/notifications/unread-count/": ("notifications_api_unread_count", "member"),
+    "api/v1/notifications/preferences/": ("notifications_api_preferences", "member"),
     "auth/handoff/<str:token>/": ("handoff", "public"),
     "i18n/setlang/": ("set_language", "public"),
     "accounts/login/": ("account_login", "public"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, require
@@ -258,6 +259,16 @@ CELERY_BEAT_SCHEDULE = {
     "documents-purge-trash": {
         "task": "shared_apps.documents.tasks.documents_purge_trash",
         "schedule": 60 * 60 * 24,
+    },
+    # Digests go out in the morning (Celery's timezone); each fans out one task per
+    # association, which runs in that association's schema.
+    "notifications-digest-daily": {
+        "task": "shared_apps.notifications.tasks.notifications_digest_daily",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "notifications-digest-weekly": {
+        "task": "shared_apps.notifications.tasks.notifications_digest_weekly",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
 }
 
