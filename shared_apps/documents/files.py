@@ -24,10 +24,11 @@ def _on_s3() -> bool:
 
 
 def _content_security_policy(document: Document, *, inline: bool) -> str:
-    # Framed by our own document page only; a PDF also runs sandboxed (no script may reach the
-    # workspace's origin); an image needs nothing at all.
+    # Framed by our own document page only. Downloads are sandboxed too; an inline PDF is not:
+    # browsers refuse to run their PDF viewer in a sandboxed document, and the PDF is served as
+    # application/pdf with nosniff, so it can never be read as a page of the workspace.
     policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-    if not inline or document.is_pdf:
+    if not inline:
         policy = "sandbox; " + policy
     return policy
 
