@@ -11,9 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Still allowed while read-only: signing in and out, the language, the sign-in handoff, and
-# the billing page itself (the board subscribes again from there).
-ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/auth/handoff/", "/billing/", "/api/v1/billing/")
+# Still allowed while read-only: signing in and out, the language, the sign-in handoff, the
+# billing page itself (the board subscribes again from there), and one-click unsubscribe
+# (RFC 8058: a mail client's POST must always work).
+ALLOWED_PREFIXES = (
+    "/accounts/",
+    "/i18n/",
+    "/auth/handoff/",
+    "/billing/",
+    "/api/v1/billing/",
+    "/notifications/unsubscribe/",
+)
 
 
 def read_only_message() -> str:

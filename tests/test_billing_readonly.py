@@ -41,7 +41,14 @@ from .world import World
 Outcome = Literal["refused", "allowed"]
 
 # The allowlist, as the issue states it: what still accepts writes while read-only.
-ALLOWLIST = ("/accounts/", "/i18n/", "/auth/handoff/", "/billing/", "/api/v1/billing/")
+ALLOWLIST = (
+    "/accounts/",
+    "/i18n/",
+    "/auth/handoff/",
+    "/billing/",
+    "/api/v1/billing/",
+    "/notifications/unsubscribe/",
+)
 
 # Every route of the workspace and what a write gets while read-only.
 READ_ONLY: dict[str, Outcome] = {
@@ -163,6 +170,17 @@ READ_ONLY: dict[str, Outcome] = {
     "api/v1/documents/<int:pk>/trash/": "refused",
     "api/v1/documents/<int:pk>/restore/": "refused",
     "api/v1/documents/<int:pk>/download/": "refused",
+    "notifications/": "refused",
+    "notifications/<int:pk>/read/": "refused",
+    "notifications/read-all/": "refused",
+    "notifications/preferences/": "refused",
+    "notifications/unsubscribe/<str:token>/": "allowed",
+    "api/v1/feed/": "refused",
+    "api/v1/notifications/": "refused",
+    "api/v1/notifications/<int:pk>/read/": "refused",
+    "api/v1/notifications/read-all/": "refused",
+    "api/v1/notifications/unread-count/": "refused",
+    "api/v1/notifications/preferences/": "refused",
 }
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
