@@ -123,6 +123,34 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     ),
     # --- news routes (add below) ---
     # --- discussions routes (add below) ---
+    "discussions/": ("discussions", "member"),
+    "discussions/s/<slug:slug>/": ("discussions_space", "member"),
+    "discussions/s/<slug:slug>/new/": ("discussions_thread_create", "member"),
+    "discussions/t/<int:pk>/": ("discussions_thread", "member"),
+    "discussions/t/<int:pk>/reply/": ("discussions_reply", "member"),
+    "discussions/t/<int:pk>/subscription/": ("discussions_subscription", "member"),
+    "discussions/m/<int:pk>/edit/": ("discussions_message_edit", "member"),
+    "discussions/m/<int:pk>/delete/": ("discussions_message_delete", "member"),
+    "discussions/m/<int:pk>/hide/": ("discussions_message_hide", "member"),
+    "discussions/m/<int:pk>/react/": ("discussions_react", "member"),
+    "discussions/files/<int:pk>/": ("discussions_attachment", "member"),
+    "api/v1/discussions/threads/": ("api_discussions_threads", "member"),
+    "api/v1/discussions/spaces/<slug:slug>/threads/": ("api_discussions_space_threads", "member"),
+    "api/v1/discussions/spaces/<slug:slug>/mentionable/": (
+        "api_discussions_mentionable", "member"
+    ),
+    "api/v1/discussions/threads/<int:pk>/": ("api_discussions_thread", "member"),
+    "api/v1/discussions/threads/<int:pk>/messages/": ("api_discussions_reply", "member"),
+    "api/v1/discussions/threads/<int:pk>/subscription/": (
+        "api_discussions_subscription", "member"
+    ),
+    "api/v1/discussions/threads/<int:pk>/read/": ("api_discussions_read", "member"),
+    "api/v1/discussions/messages/<int:pk>/": ("api_discussions_message", "member"),
+    "api/v1/discussions/messages/<int:pk>/hide/": ("api_discussions_hide", "member"),
+    "api/v1/discussions/messages/<int:pk>/reactions/": ("api_discussions_reactions", "member"),
+    "api/v1/discussions/messages/<int:pk>/attachments/": (
+        "api_discussions_attachments", "member"
+    ),
     # --- documents routes (add below) ---
     "documents/": ("documents", "member"),
     "documents/s/<slug:slug>/": ("documents_space", "member"),
