@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shared_apps.notifications.tasks.notifications_digest_weekly",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Reminders of notices to acknowledge (at most one a day per member and notice).
+    "news-ack-reminders": {
+        "task": "shared_apps.news.tasks.news_ack_reminders_all",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 # --- Documents: storage quota without a plan, and the largest upload (decimal MB) ------------
