@@ -453,6 +453,8 @@ def test_thread_page_marks_read_reply_edit_delete_hide(world, signed_in):  # noq
     assert b"1 unread" in amir.get("/discussions/", **EN).content
     page = amir.get(f"/discussions/t/{thread.pk}/", **EN)
     assert page.status_code == 200 and b"<em>message</em>" in page.content
+    # The messages of the thread are not mistaken for the site's flash messages.
+    assert b"toast" not in page.content and b"MessageView" not in page.content
     assert b"1 unread" not in amir.get("/discussions/", **EN).content
     # Amir may not edit, delete nor hide Agnès's message.
     assert amir.get(f"/discussions/m/{first.pk}/edit/").status_code == 404

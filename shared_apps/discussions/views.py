@@ -125,7 +125,7 @@ def _thread_context(request: HttpRequest, thread: Thread, page: int) -> dict:
         view.can_delete = can_delete_message(membership, view.message)
     can_post = can_post_in_space(membership, thread.space)
     return {
-        "thread": thread, "space": thread.space, "messages": views, "page": page,
+        "thread": thread, "space": thread.space, "thread_messages": views, "page": page,
         "next_page": page + 1 if has_more else None, "is_moderator": is_moderator,
         "can_post": can_post, "reactions": REACTIONS, "Subscription": Subscription,
     }
