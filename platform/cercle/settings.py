@@ -296,6 +296,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The API of an association's workspace.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per choice set: the email preferences use the same channel choices per category.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationChannelEnum": "shared_apps.notifications.models.Channel",
+        "NotificationCategoryEnum": "shared_apps.notifications.models.Category",
+    },
 }
 
 # --- Security headers -------------------------------------------------------------------------
