@@ -100,3 +100,14 @@ def committed(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: AN
                 for (orphan,) in cursor.fetchall():
                     schema_drop(orphan)
             User.objects.exclude(pk__in=keep_users).delete()
+
+
+@pytest.fixture
+def english(settings) -> Iterator[None]:  # noqa: ANN001
+    """Run a test in English (the default is French): services outside a request, and pages
+    and API answers to clients that send no Accept-Language, speak English."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -229,6 +229,11 @@ READ_ONLY: dict[str, Outcome] = {
     "api/v1/notifications/read-all/": "refused",
     "api/v1/notifications/unread-count/": "refused",
     "api/v1/notifications/preferences/": "refused",
+    # --- events routes (add below) ---
+    # --- polls routes (add below) ---
+    # --- surveys routes (add below) ---
+    # --- feedback routes (add below) ---
+    # --- search routes (add below) ---
 }
 
 WRITE_METHODS = ("post", "put", "patch", "delete")

@@ -43,6 +43,9 @@ from shared_apps.spaces.selectors import space_default
 
 from .world import World
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

@@ -43,6 +43,9 @@ from tenants.accounts.models import User
 
 from .world import World
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 

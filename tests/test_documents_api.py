@@ -37,6 +37,9 @@ from .test_documents import (
 )
 from .world import World
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def media(settings, tmp_path: Path) -> Iterator[Path]:  # noqa: ANN001

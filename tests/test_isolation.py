@@ -217,6 +217,11 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "api/v1/notifications/read-all/": ("notifications_api_read_all", "member"),
     "api/v1/notifications/unread-count/": ("notifications_api_unread_count", "member"),
     "api/v1/notifications/preferences/": ("notifications_api_preferences", "member"),
+    # --- events routes (add below) ---
+    # --- polls routes (add below) ---
+    # --- surveys routes (add below) ---
+    # --- feedback routes (add below) ---
+    # --- search routes (add below) ---
     "auth/handoff/<str:token>/": ("handoff", "public"),
     "i18n/setlang/": ("set_language", "public"),
     "accounts/login/": ("account_login", "public"),

@@ -38,6 +38,9 @@ from tenants.models import Affiliation, Association
 
 from .world import email_of
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 

@@ -18,6 +18,9 @@ from shared_apps.members.services import InviteEntry, invitations_create
 
 from .world import email_of
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 # What a French association's Excel export looks like: `;`, Windows-1252, accents.

@@ -36,6 +36,9 @@ from tenants.models import Affiliation, Association
 
 from .world import PASSWORD, email_of
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 

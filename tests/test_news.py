@@ -43,6 +43,9 @@ from shared_apps.workspace.signed_links import link_token
 
 from .world import World
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 ALPHA_KEYS = ["alice", "arthur", "agnes", "amir", "sam"]
 

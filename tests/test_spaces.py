@@ -33,6 +33,9 @@ from shared_apps.spaces.selectors import (
 from shared_apps.spaces.services import SpaceError
 from tenants.accounts.models import User
 
+# Messages are checked in English, the source language.
+pytestmark = pytest.mark.usefixtures("english")
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 ACTORS = {
     "board": "alice", "staff": "arthur", "volunteer": "agnes", "member": "amir",

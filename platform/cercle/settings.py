@@ -81,6 +81,11 @@ TENANT_APPS = [
     "shared_apps.discussions",
     "shared_apps.documents",
     "shared_apps.notifications",
+    "shared_apps.events",
+    "shared_apps.polls",
+    "shared_apps.surveys",
+    "shared_apps.feedback",
+    "shared_apps.search",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

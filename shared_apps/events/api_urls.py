@@ -1,0 +1,3 @@
+"""Events API, mounted at /api/v1/."""
+
+urlpatterns: list = []

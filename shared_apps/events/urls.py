@@ -1,0 +1,3 @@
+"""Events pages, mounted at /events/."""
+
+urlpatterns: list = []

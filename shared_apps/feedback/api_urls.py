@@ -1,0 +1,3 @@
+"""Feedback API, mounted at /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Feedback pages, mounted at /feedback/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Polls API, mounted at /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Polls pages, mounted at /polls/."""
+
+urlpatterns: list = []

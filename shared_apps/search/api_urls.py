@@ -1,0 +1,3 @@
+"""Search API, mounted at /api/v1/."""
+
+urlpatterns: list = []

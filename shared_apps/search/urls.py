@@ -1,0 +1,3 @@
+"""Search pages, mounted at /search/."""
+
+urlpatterns: list = []

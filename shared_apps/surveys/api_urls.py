@@ -1,0 +1,3 @@
+"""Surveys API, mounted at /api/v1/."""
+
+urlpatterns: list = []

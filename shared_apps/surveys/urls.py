@@ -1,0 +1,3 @@
+"""Surveys pages, mounted at /surveys/."""
+
+urlpatterns: list = []
