@@ -46,6 +46,9 @@ class Category(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", _("Notices to acknowledge")
     MEMBERS = "members", _("Invitations and join requests")
     ACTIVITY = "activity", _("Activity in my spaces")
+    EVENTS = "events", _("Events: invitations, reminders and changes")
+    POLLS = "polls", _("Polls and surveys to answer")
+    FEEDBACK = "feedback", _("Field feedback")
 
 
 class Notification(models.Model):
@@ -98,6 +101,10 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Category.ANNOUNCEMENT: Channel.DAILY,
     Category.MEMBERS: Channel.DAILY,
     Category.ACTIVITY: Channel.WEEKLY,
+    # Reminders and changes of an event matter on the day; answers to feedback are awaited.
+    Category.EVENTS: Channel.IMMEDIATE,
+    Category.POLLS: Channel.DAILY,
+    Category.FEEDBACK: Channel.IMMEDIATE,
 }
 
 
