@@ -13,7 +13,8 @@ from django.utils import timezone
 class Kind(models.TextChoices):
     MEMBER = "member"
     ANNOUNCEMENT = "announcement"
-    DISCUSSION = "discussion"
+    DISCUSSION = "discussion"  # a thread: its title and first message
+    MESSAGE = "message"  # a reply in a thread (found under "discussions")
     DOCUMENT = "document"
     EVENT = "event"
     POLL = "poll"

@@ -1,3 +1,9 @@
 """Search pages, mounted at /search/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.search_page, name="search"),
+]
