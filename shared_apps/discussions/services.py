@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from shared_apps.members.selectors import member_display_names
 from shared_apps.notifications.services import activity_record, notify
+from shared_apps.search.models import Kind as SearchKind
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
+from shared_apps.search.text import html_text
 from shared_apps.spaces.models import Space
 
 from . import files as checks
@@ -44,6 +47,43 @@ class DiscussionError(ValueError):
 def thread_url(thread: Thread, message: Message | None = None) -> str:
     url = reverse("discussions_thread", kwargs={"pk": thread.pk})
     return f"{url}#m{message.pk}" if message is not None else url
+
+
+def message_search_sync(message: Message, *, first_id: int | None = None) -> None:
+    """The search entries of a thread: one for the thread (its title and first message), one
+    per reply (its own words; the thread's title is shown with it). Deleted and hidden
+    messages are out of the index; readers of the thread's space find the rest."""
+    thread = message.thread
+    if first_id is None:
+        first_id = Message.objects.filter(thread_id=thread.pk).order_by("id").values_list(
+            "id", flat=True
+        ).first()
+    visible = message.deleted_at is None and message.hidden_at is None
+    text = html_text(message.body_html) if visible else ""
+    if message.pk == first_id:
+        search_index(
+            kind=SearchKind.DISCUSSION, object_id=thread.pk, title=thread.title, body=text,
+            url=thread_url(thread), space_id=thread.space_id, created_at=thread.created_at,
+        )
+    elif visible:
+        search_index(
+            kind=SearchKind.MESSAGE, object_id=message.pk, title=thread.title, body=text,
+            url=thread_url(thread, message), space_id=thread.space_id,
+            created_at=message.created_at,
+        )
+    else:
+        search_unindex(kind=SearchKind.MESSAGE, object_id=message.pk)
+
+
+def discussions_search_rebuild() -> int:
+    """Rebuild the threads' and replies' entries of the index (`manage.py search_reindex`)."""
+    search_unindex_kind(kinds=[SearchKind.DISCUSSION, SearchKind.MESSAGE])
+    count, first_of = 0, {}
+    for message in Message.objects.select_related("thread").order_by("id").iterator():
+        first_of.setdefault(message.thread_id, message.pk)
+        message_search_sync(message, first_id=first_of[message.thread_id])
+        count += 1
+    return count
 
 
 def _clean_body(body: str) -> str:
@@ -173,6 +213,7 @@ def thread_create(
     )
     _store_files(message, checked, author_id)
     _follow(thread, author_id, message.pk)
+    message_search_sync(message, first_id=message.pk)
     _notify_mentions(message, mentioned, author_id)
     activity_record(
         verb="discussions.thread_created", target_type="discussions.thread", target_id=thread.pk,
@@ -197,6 +238,7 @@ def message_reply(
     thread.save(update_fields=["last_activity_at"])
     _store_files(message, checked, author_id)
     _follow(thread, author_id, message.pk)
+    message_search_sync(message)
     told = _notify_mentions(message, mentioned, author_id)
     # Followers who can still read the space; the mentioned were told already; muted never.
     followers = set(
@@ -234,6 +276,7 @@ def message_edit(*, message: Message, user_id: int, body: str) -> Message:
     html, mentioned, _names = _render(message.thread.space, body)
     message.body, message.body_html, message.edited_at = body, html, timezone.now()
     message.save(update_fields=["body", "body_html", "edited_at"])
+    message_search_sync(message)
     _notify_mentions(message, mentioned, user_id)
     return message
 
@@ -249,6 +292,7 @@ def message_delete(*, message: Message, user_id: int) -> Message:
     message.deleted_at = timezone.now()
     message.body, message.body_html = "", ""
     message.save(update_fields=["deleted_at", "body", "body_html"])
+    message_search_sync(message)
     Reaction.objects.filter(message=message).delete()
     for attachment in list(message.attachments.all()):
         name, storage = attachment.file.name, attachment.file.storage
@@ -267,6 +311,7 @@ def message_hide(*, message: Message, moderator_id: int, hidden: bool) -> Messag
     elif not hidden:
         message.hidden_at, message.hidden_by_id = None, None
     message.save(update_fields=["hidden_at", "hidden_by"])
+    message_search_sync(message)
     return message
 
 

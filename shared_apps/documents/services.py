@@ -22,6 +22,13 @@ from django_tenants.utils import schema_context
 
 from shared_apps.members.models import Membership
 from shared_apps.notifications.services import activity_record
+from shared_apps.search.models import Kind as SearchKind
+from shared_apps.search.services import (
+    search_index,
+    search_unindex,
+    search_unindex_kind,
+    search_unindex_many,
+)
 from shared_apps.spaces.models import Space
 
 from . import kinds
@@ -76,6 +83,28 @@ def _lock_quota() -> None:
 def _check_folder(space: Space, folder: Folder | None) -> None:
     if folder is not None and folder.space_id != space.pk:
         raise ValidationError(_("This folder is not in this space."), code="folder")
+
+
+def document_search_sync(document: Document) -> None:
+    """The document's search entry (its name and description, never its contents), for the
+    readers of its space; a trashed document is out of the index."""
+    if document.trashed_at is not None:
+        search_unindex(kind=SearchKind.DOCUMENT, object_id=document.pk)
+        return
+    search_index(
+        kind=SearchKind.DOCUMENT, object_id=document.pk, title=document.name,
+        body=document.description, url=reverse("documents_detail", args=[document.pk]),
+        space_id=document.space_id, created_at=document.created_at,
+    )
+
+
+def documents_search_rebuild() -> int:
+    """Rebuild the documents' entries of the index (`manage.py search_reindex`)."""
+    search_unindex_kind(kinds=[SearchKind.DOCUMENT])
+    rows = list(Document.objects.filter(trashed_at__isnull=True))
+    for document in rows:
+        document_search_sync(document)
+    return len(rows)
 
 
 @transaction.atomic
@@ -144,6 +173,7 @@ def document_upload(
             actor_id=membership.user_id,
             space_id=space.pk,
         )
+        document_search_sync(document)
     except BaseException:
         default_storage.delete(stored)
         raise
@@ -171,6 +201,7 @@ def document_rename(
         document.description = description.strip()
         fields.append("description")
     document.save(update_fields=fields)
+    document_search_sync(document)
     return document
 
 
@@ -195,6 +226,7 @@ def document_trash(*, membership: Membership, document: Document) -> Document:
         document.trashed_at = timezone.now()
         document.trashed_by_id = membership.user_id
         document.save(update_fields=["trashed_at", "trashed_by", "updated_at"])
+    document_search_sync(document)
     return document
 
 
@@ -206,6 +238,7 @@ def document_restore(*, membership: Membership, document: Document) -> Document:
         document.trashed_at = None
         document.trashed_by = None
         document.save(update_fields=["trashed_at", "trashed_by", "updated_at"])
+    document_search_sync(document)
     return document
 
 
@@ -232,6 +265,8 @@ def documents_purge_trash(*, now: datetime | None = None) -> int:
     expired = Document.objects.select_for_update().filter(trashed_at__lt=cutoff)
     paths = list(expired.values_list("storage_path", flat=True))
     if paths:
+        search_unindex_many(kind=SearchKind.DOCUMENT, object_ids=expired.values_list(
+            "id", flat=True))
         Document.objects.filter(storage_path__in=paths).delete()
         _delete_files_after_commit(paths)
     return len(paths)

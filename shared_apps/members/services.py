@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from shared_apps.notifications.models import Category
 from shared_apps.notifications.services import notify
+from shared_apps.search.models import Kind as SearchKind
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 from tenants.accounts.models import User
 from tenants.directory import affiliation_sync
@@ -54,6 +56,42 @@ def _sync_public_index(membership: Membership) -> None:
     )
 
 
+def member_search_sync(membership: Membership) -> None:
+    """Keep the member's search entry right: active members are found by every member, by
+    what their profile shows to all (name, title, role, bio) — never their email or phone.
+    Invited, ended and erased members are not found."""
+    profile = MemberProfile.objects.filter(membership=membership).first()
+    name = (profile.display_name if profile else "") or membership.user.full_name
+    if membership.status != MembershipStatus.ACTIVE or not name or (
+        profile is not None and profile.erased_at is not None
+    ):
+        search_unindex(kind=SearchKind.MEMBER, object_id=membership.pk)
+        return
+    # The role in both languages, so "bureau" and "board" both find the board.
+    with translation.override("fr"):
+        role_fr = str(Role(membership.role).label)
+    with translation.override("en"):
+        role_en = str(Role(membership.role).label)
+    body = " · ".join(
+        part for part in (membership.title, role_fr, role_en if role_en != role_fr else "",
+                          profile.bio if profile else "") if part
+    )
+    search_index(
+        kind=SearchKind.MEMBER, object_id=membership.pk, title=name, body=body,
+        url=f"/members/{membership.pk}/",
+        created_at=membership.activated_at or membership.created_at,
+    )
+
+
+def members_search_rebuild() -> int:
+    """Rebuild the members' entries of the index (`manage.py search_reindex`)."""
+    search_unindex_kind(kinds=[SearchKind.MEMBER])
+    rows = Membership.objects.filter(status=MembershipStatus.ACTIVE).select_related("user")
+    for membership in rows:
+        member_search_sync(membership)
+    return len(rows)
+
+
 @transaction.atomic
 def membership_create(
     *,
@@ -79,6 +117,7 @@ def membership_create(
     membership.activated_at = now if status == MembershipStatus.ACTIVE else None
     membership.save()
     _sync_public_index(membership)
+    member_search_sync(membership)
     return membership
 
 
@@ -89,6 +128,7 @@ def membership_activate(*, membership: Membership) -> Membership:
     membership.ended_at = None
     membership.save(update_fields=["status", "activated_at", "ended_at"])
     _sync_public_index(membership)
+    member_search_sync(membership)
     return membership
 
 
@@ -99,6 +139,7 @@ def membership_end(*, membership: Membership) -> Membership:
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "ended_at"])
     _sync_public_index(membership)
+    search_unindex(kind=SearchKind.MEMBER, object_id=membership.pk)
     return membership
 
 
@@ -128,6 +169,7 @@ def profile_update(*, membership: Membership, **fields: str) -> MemberProfile:
         setattr(profile, name, value.strip() if isinstance(value, str) else value)
     profile.save()
     membership.profile = profile
+    member_search_sync(membership)
     return profile
 
 
@@ -164,6 +206,7 @@ def member_change_role(
     membership.role = role
     membership.title = title.strip()
     membership.save(update_fields=["role", "title"])
+    member_search_sync(membership)
     return membership
 
 
@@ -208,6 +251,7 @@ def member_erase(*, membership: Membership, by: Membership) -> Membership:
     )
     JoinRequest.objects.filter(email=email).update(email="", full_name="", message="")
     membership.profile = profile
+    search_unindex(kind=SearchKind.MEMBER, object_id=membership.pk)
     return membership
 
 

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from shared_apps.notifications.models import Activity, Category
 from shared_apps.notifications.services import activity_record, notify
+from shared_apps.search.models import Kind as SearchKind
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
+from shared_apps.search.text import html_text
 from shared_apps.spaces.models import Space
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 
@@ -64,6 +67,25 @@ class Upload:
 
 def announcement_url(announcement: Announcement) -> str:
     return reverse("news_detail", kwargs={"pk": announcement.pk}, urlconf=URLCONF)
+
+
+def announcement_search_sync(announcement: Announcement) -> None:
+    """The announcement's search entry: its title and text (as read, without the Markdown
+    marks), for the readers of its space (the default space: everyone)."""
+    search_index(
+        kind=SearchKind.ANNOUNCEMENT, object_id=announcement.pk, title=announcement.title,
+        body=html_text(announcement.body_html), url=announcement_url(announcement),
+        space_id=announcement.space_id, created_at=announcement.created_at,
+    )
+
+
+def announcements_search_rebuild() -> int:
+    """Rebuild the announcements' entries of the index (`manage.py search_reindex`)."""
+    search_unindex_kind(kinds=[SearchKind.ANNOUNCEMENT])
+    rows = list(Announcement.objects.all())
+    for announcement in rows:
+        announcement_search_sync(announcement)
+    return len(rows)
 
 
 def _clean_text(title: str, body: str) -> tuple[str, str]:
@@ -183,6 +205,7 @@ def announcement_publish(
         requires_ack=requires_ack, ack_deadline=deadline,
     )
     _attach(announcement, uploads or [], author_id)
+    announcement_search_sync(announcement)
     # The author has read what they wrote (and is not counted among those who have not).
     ReadReceipt.objects.create(announcement=announcement, user_id=author_id)
     activity_record(
@@ -213,6 +236,7 @@ def announcement_update(
     Activity.objects.filter(target_type=TARGET_TYPE, target_id=announcement.pk).update(
         summary=title[:300]
     )
+    announcement_search_sync(announcement)
     return announcement
 
 
@@ -222,6 +246,7 @@ def announcement_delete(*, announcement: Announcement) -> None:
 
     names = list(announcement.attachments.values_list("file", flat=True))
     Activity.objects.filter(target_type=TARGET_TYPE, target_id=announcement.pk).delete()
+    search_unindex(kind=SearchKind.ANNOUNCEMENT, object_id=announcement.pk)
     announcement.delete()
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
