@@ -130,6 +130,11 @@ class Ballot(models.Model):
 
     class Meta:
         constraints = [
+            # Named (user) or anonymous (receipt), never both: an anonymous ballot has no owner.
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) | models.Q(receipt_hash__isnull=True),
+                name="polls_ballot_named_or_anonymous",
+            ),
             models.UniqueConstraint(
                 fields=["poll", "user"], condition=models.Q(user__isnull=False),
                 name="polls_ballot_named_unique",

@@ -94,6 +94,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='ballot',
+            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', True), ('receipt_hash__isnull', True), _connector='OR'), name='polls_ballot_named_or_anonymous'),
+        ),
+        migrations.AddConstraint(
+            model_name='ballot',
             constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('poll', 'user'), name='polls_ballot_named_unique'),
         ),
         migrations.AddConstraint(
