@@ -1,0 +1,353 @@
+"""Survey pages and REST API: creating and building a survey, responding (bad input keeps what
+was typed), editing one's response, anonymous surveys stated on the page, results with inline
+SVG, CSV export, private spaces invisible, another association's member gets 404, the OpenAPI
+schema."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from django_tenants.utils import tenant_context
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+
+from shared_apps.notifications.models import Notification
+from shared_apps.spaces.models import Visibility
+from shared_apps.surveys.models import Answer, Participation, Question, Survey
+
+from .test_surveys import choice, create, full_answers, make_space, q, respond, uid
+from .world import World
+
+pytestmark = pytest.mark.usefixtures("english")
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+JSON = "application/json"
+
+
+def form_data(survey: Survey, **overrides: object) -> dict:
+    return {f"q{pk}": value for pk, value in full_answers(survey, **overrides).items()}
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def test_board_builds_and_opens_a_survey_from_the_pages(world: World, signed_in):  # noqa: ANN001
+    alice = signed_in("alpha", "alice")
+    assert alice.get("/surveys/new/", **EN).status_code == 200
+    response = alice.post("/surveys/new/", {"space": "", "title": "Cleanup day",
+                                            "introduction": "Tell us"}, **EN)
+    # The space field is required: the form answers 400 and keeps the title.
+    assert response.status_code == 400 and "Cleanup day" in response.content.decode()
+    with tenant_context(world.alpha):
+        from shared_apps.spaces.selectors import space_default
+
+        default = space_default().pk
+    response = alice.post("/surveys/new/", {"space": default, "title": "Cleanup day",
+                                            "introduction": "Tell us", "anonymous": "on"}, **EN)
+    with tenant_context(world.alpha):
+        survey = Survey.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/surveys/{survey.pk}/edit/"
+    assert survey.anonymous and survey.is_draft
+    bad = alice.post(f"/surveys/{survey.pk}/questions/new/",
+                     {"kind": "single", "label": "Which day?", "choices": "Saturday"}, **EN)
+    assert bad.status_code == 400 and "Give at least two choices." in bad.content.decode()
+    for data in [{"kind": "single", "label": "Which day?", "choices": "Saturday\nSunday",
+                  "required": "on"},
+                 {"kind": "scale", "label": "Motivation", "scale_min": "0", "scale_max": "10",
+                  "scale_min_label": "none", "scale_max_label": "huge"},
+                 {"kind": "long_text", "label": "Ideas"}]:
+        assert alice.post(f"/surveys/{survey.pk}/questions/new/", data, **EN).status_code == 302
+    with tenant_context(world.alpha):
+        ideas = Question.objects.get(label="Ideas")
+    alice.post(f"/surveys/questions/{ideas.pk}/move/", {"direction": "up"})
+    with tenant_context(world.alpha):
+        assert list(survey.questions.values_list("label", flat=True)) == [
+            "Which day?", "Ideas", "Motivation"]
+    page = alice.get(f"/surveys/{survey.pk}/edit/", **EN).content.decode()
+    assert "Open the survey and tell its audience" in page
+    assert alice.post(f"/surveys/{survey.pk}/open/").status_code == 302
+    with tenant_context(world.alpha):
+        survey.refresh_from_db()
+        assert survey.is_open and Notification.objects.filter(category="polls").count() == 4
+
+
+@pytest.mark.parametrize("key", ["agnes", "amir"])
+def test_volunteers_and_members_cannot_create(world: World, signed_in, key: str):  # noqa: ANN001
+    client = signed_in("alpha", key)
+    assert client.get("/surveys/new/").status_code == 404
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+    for url in [f"/surveys/{survey.pk}/edit/", f"/surveys/{survey.pk}/results/",
+                f"/surveys/{survey.pk}/export/", f"/surveys/{survey.pk}/delete/"]:
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/surveys/{survey.pk}/close/").status_code == 404
+    assert "Create a survey" not in client.get("/surveys/", **EN).content.decode()
+
+
+def test_respond_bad_input_keeps_what_was_typed_then_edit(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+        by = q(survey)
+    amir = signed_in("alpha", "amir")
+    page = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
+    assert "Send my response" in page and 'type="date"' in page
+    data = form_data(survey, **{"Your town": "Villeurbanne", "Satisfaction": "9",
+                                "Available from": "31/02/2030", "Comments": "Keep <this>"})
+    response = amir.post(f"/surveys/{survey.pk}/", data, **EN)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in body
+    assert "Choose a whole number from 1 to 5." in body and "Enter a real date" in body
+    assert 'value="Villeurbanne"' in body and 'value="31/02/2030"' in body
+    assert "Keep &lt;this&gt;" in body
+    assert f'value="{choice(by["Activities"], "Repair")}" checked' in body
+    with tenant_context(world.alpha):
+        assert not Participation.objects.exists() and not Answer.objects.exists()
+    good = amir.post(f"/surveys/{survey.pk}/", form_data(survey), **EN)
+    assert good.status_code == 302
+    page = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
+    assert "You responded on" in page and "Save my answers" in page
+    assert 'value="Lyon"' in page
+    amir.post(f"/surveys/{survey.pk}/", form_data(survey, **{"Your town": "Paris"}), **EN)
+    with tenant_context(world.alpha):
+        assert Answer.objects.get(question=by["Your town"]).text == "Paris"
+        assert Participation.objects.count() == 1
+    alice = signed_in("alpha", "alice")
+    alice.post(f"/surveys/{survey.pk}/close/")
+    closed = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
+    assert "This survey is closed." in closed and "Save my answers" not in closed
+    assert amir.post(f"/surveys/{survey.pk}/", form_data(survey)).status_code == 404
+
+
+def test_anonymous_survey_says_a_response_is_final(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice", anonymous=True)
+    amir = signed_in("alpha", "amir")
+    page = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
+    assert "This survey is anonymous." in page and "cannot be changed afterwards" in page
+    assert amir.post(f"/surveys/{survey.pk}/", form_data(survey)).status_code == 302
+    after = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
+    assert "You responded on" in after and "Send my response" not in after
+    assert 'value="Lyon"' not in after  # anonymous answers cannot be shown back
+    refused = amir.post(f"/surveys/{survey.pk}/", form_data(survey), **EN)
+    assert refused.status_code == 400 and "cannot be changed" in refused.content.decode()
+
+
+def test_a_question_with_answers_cannot_be_removed_from_the_page(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+        respond(world, survey, "amir")
+        town = q(survey)["Your town"]
+    alice = signed_in("alpha", "alice")
+    response = alice.post(f"/surveys/questions/{town.pk}/delete/", follow=True, **EN)
+    assert "can no longer be removed" in response.content.decode()
+    retype = alice.post(f"/surveys/questions/{town.pk}/edit/",
+                        {"kind": "date", "label": "Your town"}, **EN)
+    assert retype.status_code == 400 and "type can no longer change" in retype.content.decode()
+    with tenant_context(world.alpha):
+        assert Question.objects.get(pk=town.pk).kind == "short_text"
+
+
+def test_results_page_shows_svg_charts_and_numbers(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "arthur")
+        respond(world, survey, "amir")
+        respond(world, survey, "agnes", **{"Your town": "<script>alert(1)</script>"})
+    alice = signed_in("alpha", "alice")
+    body = alice.get(f"/surveys/{survey.pk}/results/", **EN).content.decode()
+    assert "2 responses" in body and "<script>alert" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    svgs = [part.split("</svg>")[0] + "</svg>" for part in body.split("<svg")[1:]
+            if 'class="survey-chart"' in part.split(">")[0]]
+    assert len(svgs) == 5  # single, multiple, scale, yes/no, date
+    for svg in svgs:
+        root = ET.fromstring("<svg" + svg)
+        assert root.get("role") == "img"
+    assert "Download the responses (CSV)" in body
+    export = alice.get(f"/surveys/{survey.pk}/export/")
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    assert export.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_respondents_see_results_only_when_allowed(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        shown = create(world, "alice", results_to_respondents=True)
+        hidden = create(world, "alice", title="Hidden")
+        respond(world, shown, "amir")
+        respond(world, hidden, "amir")
+    amir = signed_in("alpha", "amir")
+    assert amir.get(f"/surveys/{shown.pk}/results/").status_code == 200
+    assert amir.get(f"/surveys/{shown.pk}/export/").status_code == 404
+    assert amir.get(f"/surveys/{hidden.pk}/results/").status_code == 404
+    assert signed_in("alpha", "agnes").get(f"/surveys/{shown.pk}/results/").status_code == 404
+
+
+def test_private_space_surveys_are_invisible_to_non_members(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        secret = make_space(world, "secret", Visibility.PRIVATE, ["agnes"], ["agnes"])
+        hidden = create(world, "agnes", secret, title="Hidden plans")
+        question = hidden.questions.first()
+        public = create(world, "alice", title="For everyone")
+    for key in ["amir", "alice"]:
+        client = signed_in("alpha", key)
+        page = client.get("/surveys/", **EN).content.decode()
+        assert "For everyone" in page and "Hidden plans" not in page
+        for url in [f"/surveys/{hidden.pk}/", f"/surveys/{hidden.pk}/results/",
+                    f"/surveys/{hidden.pk}/export/", f"/surveys/{hidden.pk}/edit/",
+                    f"/surveys/questions/{question.pk}/edit/",
+                    f"/api/v1/surveys/{hidden.pk}/", f"/api/v1/surveys/{hidden.pk}/results/",
+                    f"/api/v1/surveys/{hidden.pk}/export/"]:
+            assert client.get(url).status_code == 404, (key, url)
+        assert client.post(f"/surveys/{hidden.pk}/", form_data(hidden)).status_code == 404
+        listing = client.get("/api/v1/surveys/").json()
+        assert [row["title"] for row in listing["results"]] == ["For everyone"]
+    agnes = signed_in("alpha", "agnes")
+    assert agnes.get(f"/surveys/{hidden.pk}/").status_code == 200
+    assert public.pk != hidden.pk
+
+
+def test_drafts_are_hidden_from_the_audience(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        draft = create(world, "arthur", open_now=False, title="Work in progress")
+    amir = signed_in("alpha", "amir")
+    assert "Work in progress" not in amir.get("/surveys/").content.decode()
+    assert amir.get(f"/surveys/{draft.pk}/").status_code == 404
+    assert amir.get(f"/api/v1/surveys/{draft.pk}/").status_code == 404
+    assert "Work in progress" in signed_in("alpha", "alice").get("/surveys/").content.decode()
+
+
+def test_another_associations_member_gets_404(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice", title="Alpha only")
+    with tenant_context(world.beta):
+        assert not Survey.objects.filter(title="Alpha only").exists()
+    sam_beta = signed_in("beta", "sam")
+    assert "Alpha only" not in sam_beta.get("/surveys/").content.decode()
+    for url in [f"/surveys/{survey.pk}/", f"/surveys/{survey.pk}/results/",
+                f"/api/v1/surveys/{survey.pk}/"]:
+        assert sam_beta.get(url).status_code == 404, url
+    bob_at_alpha = signed_in("beta", "bob")
+    response = bob_at_alpha.get(f"/surveys/{survey.pk}/", HTTP_HOST=world.alpha.host)
+    assert response.status_code in (302, 403, 404)
+    assert "Alpha only" not in response.content.decode()
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def post_json(client, url: str, data: dict):  # noqa: ANN001, ANN201
+    return client.post(url, json.dumps(data), content_type=JSON, **EN)
+
+
+def put_json(client, url: str, data: dict):  # noqa: ANN001, ANN201
+    return client.put(url, json.dumps(data), content_type=JSON, **EN)
+
+
+def test_api_create_respond_edit_results_export(world: World, signed_in):  # noqa: ANN001
+    arthur = signed_in("alpha", "arthur")
+    bad = post_json(arthur, "/api/v1/surveys/", {"title": "Q", "open": True, "questions": [
+        {"kind": "single", "label": "Day", "choices": ["Sat"]}]})
+    assert bad.status_code == 400 and "questions.0.choices" in bad.json()
+    created = post_json(arthur, "/api/v1/surveys/", {
+        "title": "AGM", "open": True, "questions": [
+            {"kind": "single", "label": "Day", "choices": ["Sat", "Sun"], "required": True},
+            {"kind": "multiple", "label": "Help", "choices": ["Chairs", "Food", "Music"]},
+            {"kind": "scale", "label": "Mood", "scale_min": 0, "scale_max": 10},
+            {"kind": "yes_no", "label": "Vote by proxy?"},
+            {"kind": "date", "label": "Arrival"},
+            {"kind": "short_text", "label": "Name of guest"},
+        ]})
+    assert created.status_code == 201, created.content
+    survey = created.json()
+    assert survey["is_open"] and survey["can_manage"] and len(survey["questions"]) == 6
+    ids = {qn["label"]: qn for qn in survey["questions"]}
+    day, helpq = ids["Day"], ids["Help"]
+    url = f"/api/v1/surveys/{survey['id']}/"
+    amir = signed_in("alpha", "amir")
+    wrong = put_json(amir, url + "response/", {"answers": {
+        str(day["id"]): 12345, str(ids["Mood"]["id"]): 11, str(ids["Arrival"]["id"]): "soon"}})
+    assert wrong.status_code == 400
+    errors = wrong.json()
+    assert set(errors) == {f"q{day['id']}", f"q{ids['Mood']['id']}", f"q{ids['Arrival']['id']}"}
+    assert errors[f"q{ids['Mood']['id']}"] == ["Choose a whole number from 0 to 10."]
+    answers = {
+        str(day["id"]): day["choices"][1]["id"],
+        str(helpq["id"]): [helpq["choices"][0]["id"], helpq["choices"][2]["id"]],
+        str(ids["Mood"]["id"]): 7, str(ids["Vote by proxy?"]["id"]): True,
+        str(ids["Arrival"]["id"]): "2030-06-01", str(ids["Name of guest"]["id"]): "Zoé",
+    }
+    done = put_json(amir, url + "response/", {"answers": answers})
+    assert done.status_code == 200, done.content
+    assert done.json()["editable"] is True
+    assert done.json()["answers"][str(ids["Mood"]["id"])] == 7
+    answers[str(ids["Mood"]["id"])] = 3
+    assert put_json(amir, url + "response/", {"answers": answers}).json()["answers"][
+        str(ids["Mood"]["id"])] == 3
+    assert amir.get(url).json()["my_answers"][str(helpq["id"])] == [
+        helpq["choices"][0]["id"], helpq["choices"][2]["id"]]
+    assert amir.get(url + "results/").status_code == 404
+    results = arthur.get(url + "results/").json()
+    assert results["response_count"] == 1
+    mood = next(r for r in results["questions"] if r["label"] == "Mood")
+    assert mood["mean"] == 3.0 and mood["bars"][3]["count"] == 1
+    export = arthur.get(url + "export/")
+    assert export.status_code == 200 and b"Amir Member" in export.content
+    # Editing: refused where it would break the response, allowed elsewhere.
+    refused = arthur.delete(f"/api/v1/surveys/questions/{day['id']}/", **EN)
+    assert refused.status_code == 400 and "can no longer be removed" in json.dumps(refused.json())
+    retyped = put_json(arthur, f"/api/v1/surveys/questions/{day['id']}/",
+                       {"kind": "multiple", "label": "Day", "choices": ["Sat", "Sun"]})
+    assert retyped.status_code == 400 and "kind" in retyped.json()
+    added = post_json(arthur, url + "questions/", {"kind": "long_text", "label": "Else?"})
+    assert added.status_code == 201
+    assert arthur.delete(f"/api/v1/surveys/questions/{added.json()['id']}/").status_code == 204
+    patched = arthur.patch(url, json.dumps({"title": "AGM 2030"}), content_type=JSON)
+    assert patched.json()["title"] == "AGM 2030"
+    assert post_json(arthur, url + "close/", {}).json()["is_closed"] is True
+    late = put_json(amir, url + "response/", {"answers": answers})
+    assert late.status_code == 404
+    assert amir.get(url + "response/").json()["editable"] is False
+    # Members cannot create, edit or delete.
+    assert post_json(amir, "/api/v1/surveys/", {"title": "Mine"}).status_code == 404
+    assert amir.delete(url).status_code == 404
+    assert arthur.delete(url).status_code == 204
+    with tenant_context(world.alpha):
+        assert not Survey.objects.exists()
+
+
+def test_api_anonymous_response_is_final_and_unlinked(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice", anonymous=True)
+        answers = {str(pk): value for pk, value in full_answers(survey).items()}
+    amir = signed_in("alpha", "amir")
+    url = f"/api/v1/surveys/{survey.pk}/response/"
+    first = put_json(amir, url, {"answers": answers})
+    assert first.status_code == 200 and first.json()["answers"] == {}
+    assert first.json()["editable"] is False
+    again = put_json(amir, url, {"answers": answers})
+    assert again.status_code == 400 and "cannot be changed" in json.dumps(again.json())
+    with tenant_context(world.alpha):
+        assert Participation.objects.get(user_id=uid(world, "amir")).response_id is None
+
+
+def test_surveys_endpoints_are_in_the_schema_without_warnings(world: World):
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator(urlconf="cercle.urls_tenants").get_schema(request=None, public=True)
+    paths = schema["paths"]
+    assert {p for p in paths if p.startswith("/api/v1/surveys/")} == {
+        "/api/v1/surveys/", "/api/v1/surveys/{id}/", "/api/v1/surveys/{id}/open/",
+        "/api/v1/surveys/{id}/close/", "/api/v1/surveys/{id}/questions/",
+        "/api/v1/surveys/{id}/response/", "/api/v1/surveys/{id}/results/",
+        "/api/v1/surveys/{id}/export/", "/api/v1/surveys/questions/{id}/",
+    }
+    assert set(paths["/api/v1/surveys/{id}/"]) == {"get", "patch", "delete"}
+    assert set(paths["/api/v1/surveys/{id}/response/"]) == {"get", "put"}
+    assert "text/csv" in paths["/api/v1/surveys/{id}/export/"]["get"]["responses"]["200"][
+        "content"]
+    ours = [
+        message for message in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+        if "survey" in message.lower()
+    ]
+    assert ours == []
