@@ -349,3 +349,21 @@ def test_search_reindex_rebuilds_from_the_sources(world) -> None:  # noqa: ANN00
         after = set(SearchEntry.objects.values_list("kind", "object_id", "title"))
         assert after == before
         assert ("member", member(world, "agnes").pk, "Agnès Volunteer") in after
+
+
+def test_past_the_cap_the_most_recent_matches_are_ranked(world, signed_in, monkeypatch) -> None:  # noqa: ANN001
+    from shared_apps.search import selectors
+
+    monkeypatch.setattr(selectors, "RANK_CAP", 5)
+    with tenant_context(world.alpha):
+        now = timezone.now()
+        for n in range(8):  # the oldest has the best title: past the cap it is not ranked
+            title = "Collecte collecte collecte" if n == 7 else f"Note {n}"
+            item(title, "collecte de jouets", created_at=now - timedelta(days=n))
+        page = search(membership=member(world, "amir"), query=query_parse("collecte"))
+        assert page.capped and page.count == 6 and page.counts == {} and page.total is None
+        assert sorted(hit.title for hit in page.hits) == [f"Note {n}" for n in range(5)]
+    html = signed_in("alpha", "amir").get("/search/?q=collecte").content.decode()
+    assert "More than 5 results" in html and 'kind=member"' in html  # every filter offered
+    api = signed_in("alpha", "amir").get("/api/v1/search/?q=collecte").json()
+    assert api["capped"] is True and api["counts"] == {} and len(api["results"]) == 5

@@ -31,9 +31,14 @@ class SearchHitOut(serializers.Serializer):
 
 
 class SearchOut(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Results of the kind asked for (every kind).")
+    count = serializers.IntegerField(
+        help_text="Results of the kind asked for (every kind); past 1,000, 1001 and `capped`."
+    )
+    capped = serializers.BooleanField(
+        help_text="More than 1,000 results: the 1,000 most recent are ranked."
+    )
     counts = serializers.DictField(child=serializers.IntegerField(),
-                                   help_text="Results per kind filter.")
+                                   help_text="Results per kind filter (empty when capped).")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     results = SearchHitOut(many=True)
@@ -66,8 +71,8 @@ class SearchApi(APIView):
         results = search(membership=request._request.membership, query=query, kind=kind,
                          page=_page_number(request.query_params.get("page")))
         return Response(SearchOut({
-            "count": results.count, "counts": results.counts, "page": results.number,
-            "pages": results.pages,
+            "count": results.count, "capped": results.capped, "counts": results.counts,
+            "page": results.number, "pages": results.pages,
             "results": [
                 {"kind": hit.kind, "kind_label": hit.kind_label, "title": hit.title,
                  "title_html": str(hit.title_html), "snippet_html": str(hit.snippet_html),

@@ -45,7 +45,11 @@ class SearchEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique"),
         ]
-        indexes = [GinIndex(fields=["vector"], name="search_entry_vector_idx")]
+        indexes = [
+            GinIndex(fields=["vector"], name="search_entry_vector_idx"),
+            # The most recent matches of an everyday query (see selectors.RANK_CAP).
+            models.Index(fields=["-created_at"], name="search_entry_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"

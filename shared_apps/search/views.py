@@ -45,9 +45,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
     results = context["results"]
     context["filters"] = [
         {"name": name, "label": LABELS[name],
-         "count": results.counts.get(name, 0) if results else None}
+         "count": results.counts.get(name, 0) if results and results.counts else None}
         for name in FILTERS
-        if not results or results.counts.get(name) or name == context["kind"]
+        # Kinds with results only (all of them when there are too many to count each).
+        if not results or not results.counts or results.counts.get(name)
+        or name == context["kind"]
     ]
     template = "search/_results.html" if request.htmx else "search/page.html"
     return render(request, template, context, status=status)
