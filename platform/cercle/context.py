@@ -17,14 +17,23 @@ class NavItem:
     icon: str
 
 
-# Destinations of the workspace (bottom tab bar on phones, sidebar on desktops).
-# Features add theirs here as they land (Spaces, Agenda, Notifications…).
+# Destinations of the workspace (bottom tab bar on phones, sidebar on desktops): the five of
+# the look-and-feel guide. Everything else is one tap away from Home (and in the sidebar).
 WORKSPACE_NAV = [
     NavItem("home", _("Home"), "home"),
     NavItem("spaces", _("Spaces"), "user-group"),
-    NavItem("members", _("Members"), "users"),
+    NavItem("events", _("Agenda"), "calendar-days"),
     NavItem("notifications", _("Notifications"), "bell"),
     NavItem("me", _("Me"), "user-circle"),
+]
+# The rest of the workspace: shortcuts on Home, a second list in the desktop sidebar.
+WORKSPACE_MORE = [
+    NavItem("news", _("News"), "megaphone"),
+    NavItem("members", _("Members"), "users"),
+    NavItem("polls", _("Polls"), "chart-bar"),
+    NavItem("surveys", _("Surveys"), "clipboard-document-list"),
+    NavItem("feedback", _("Field feedback"), "chat-bubble-bottom-center-text"),
+    NavItem("documents", _("Documents"), "folder"),
 ]
 
 
@@ -52,15 +61,20 @@ def _billing_banner(request: HttpRequest, association: object) -> str | None:
     return None
 
 
+def _url_or_none(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def _nav(items: list[NavItem]) -> list[dict[str, str]]:
     """The destinations whose pages exist (a feature lands its page, then shows up here)."""
     entries = []
     for item in items:
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        entries.append({"url": url, "label": item.label, "icon": item.icon})
+        url = _url_or_none(item.url_name)
+        if url is not None:
+            entries.append({"url": url, "label": item.label, "icon": item.icon})
     return entries
 
 
@@ -74,6 +88,8 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "association": tenant if in_workspace else None,
         "membership": getattr(request, "membership", None),
         "workspace_nav": _nav(WORKSPACE_NAV) if in_workspace else [],
+        "workspace_more": _nav(WORKSPACE_MORE) if in_workspace else [],
+        "search_url": _url_or_none("search") if in_workspace else None,
         "base_url": base_url("/"),
         "base_domain": settings.BASE_DOMAIN,
     }
