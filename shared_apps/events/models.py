@@ -177,7 +177,7 @@ class CalendarToken(models.Model):
 class CalendarVersion(models.Model):
     """One row: bumped on every change to events, so cached feeds know they are stale."""
 
-    id = models.SmallAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
     version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
