@@ -351,3 +351,39 @@ def test_surveys_endpoints_are_in_the_schema_without_warnings(world: World):
         if "survey" in message.lower()
     ]
     assert ours == []
+
+
+def test_list_query_count_is_constant(world: World, signed_in):  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_context(world.alpha):
+        create(world, "alice", title="S0")
+    amir = signed_in("alpha", "amir")
+    amir.get("/surveys/")
+    with CaptureQueriesContext(connection) as few:
+        amir.get("/surveys/")
+    with tenant_context(world.alpha):
+        garden = make_space(world, "garden", Visibility.OPEN, ["amir"])
+        for i in range(6):
+            survey = create(world, "arthur", garden if i % 2 else None, title=f"S{i + 1}",
+                            anonymous=bool(i % 3))
+            respond(world, survey, "amir")
+    amir.get("/surveys/")  # the bell's unread count is cached again (new notifications)
+    with CaptureQueriesContext(connection) as many:
+        page = amir.get("/surveys/")
+    assert page.content.decode().count('class="list-row"') == 7
+    assert len(many) == len(few)
+
+
+def test_pages_render_in_french(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice", anonymous=True)
+        respond(world, survey, "amir")
+    alice = signed_in("alpha", "alice")
+    for url in ["/surveys/", "/surveys/new/", f"/surveys/{survey.pk}/",
+                f"/surveys/{survey.pk}/edit/", f"/surveys/{survey.pk}/results/",
+                f"/surveys/{survey.pk}/questions/new/", f"/surveys/{survey.pk}/delete/"]:
+        response = alice.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 200, url
+        assert 'lang="fr"' in response.content.decode(), url
