@@ -716,3 +716,48 @@ def test_a_former_member_sees_nothing(world: World, signed_in):  # noqa: ANN001
     with tenant_context(world.alpha):
         Membership.objects.filter(user_id=uid(world, "amir")).update(status="ended")
     assert client.get(f"/feedback/{item.pk}/").status_code in (302, 403, 404)
+
+
+# --- Lists stay N+1-free; pages render in French -----------------------------------------------
+
+
+def test_the_inbox_makes_the_same_queries_whatever_the_number_of_items(
+    world: World, signed_in  # noqa: ANN001
+):
+    from django.test.utils import CaptureQueriesContext
+
+    alice = signed_in("alpha", "alice")
+
+    def queries_for_inbox() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert alice.get("/feedback/inbox/").status_code == 200
+        return len(queries.captured_queries)
+
+    with tenant_context(world.alpha):
+        theme = services.theme_create(name="Garden")
+        report(world, "amir", theme_id=theme.pk)
+    queries_for_inbox()  # warm the per-request caches (session, unread count)
+    few = queries_for_inbox()
+    with tenant_context(world.alpha):
+        for key in ("agnes", "sam", "arthur", "amir"):
+            item = report(world, key, theme_id=theme.pk).item
+            services.item_assign(item=item, assignee_id=uid(world, "arthur"),
+                                 actor_id=uid(world, "alice"))
+    queries_for_inbox()  # new notifications reset the bell's cached count
+    assert queries_for_inbox() == few
+
+
+def test_handler_pages_render_in_french(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        kept = report(world, "amir").item
+        duplicate = report(world, "agnes", anonymous=True).item
+        services.item_merge(duplicate=duplicate, kept=kept, actor_id=uid(world, "alice"))
+        services.note_add(item=kept, author_id=uid(world, "alice"), body="Vu.")
+    alice = signed_in("alpha", "alice")
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    for url in (f"/feedback/{kept.pk}/", f"/feedback/{duplicate.pk}/", "/feedback/inbox/",
+                "/feedback/dashboard/", "/feedback/themes/", "/feedback/settings/",
+                "/feedback/", "/feedback/new/"):
+        response = alice.get(url, **french)
+        assert response.status_code == 200, url
+        assert '<html lang="fr">' in response.content.decode(), url
