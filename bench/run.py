@@ -32,6 +32,8 @@ BENCHMARKS = {
     "b3": "bench.b3_webhooks",
     "b4": "bench.b4_feed",
     "b5": "bench.b5_digest",
+    "b6": "bench.b6_search",
+    "b7": "bench.b7_calendar",
 }
 
 
