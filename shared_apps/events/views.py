@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
@@ -492,8 +493,10 @@ def feed_body(*, user_id: int, base_url: str, name: str) -> bytes:
     """The member's feed: the events they can see, from a year ago on. Cached per member
     under the association's events version and the spaces they can read."""
     space_ids = space_readable_ids(user_id=user_id)
-    key = (f"events:feed:{user_id}:{services.calendar_version()}:"
-           f"{hash(tuple(sorted(space_ids)))}:{hash(base_url)}")
+    # A stable digest (not hash(), which differs between worker processes): every worker
+    # shares the cached feed.
+    scope = hashlib.sha256(f"{sorted(space_ids)}|{base_url}".encode()).hexdigest()[:16]
+    key = f"events:feed:{user_id}:{services.calendar_version()}:{scope}"
     body = cache.get(key)
     if body is None:
         since = timezone.now() - FEED_PAST
