@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shared_apps.news.tasks.news_ack_reminders_all",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Events: reminders the day before, checked every hour (idempotent).
+    "events-reminders-hourly": {
+        "task": "shared_apps.events.tasks.events_reminders_all",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- Documents: storage quota without a plan, and the largest upload (decimal MB) ------------

@@ -35,6 +35,24 @@ RULES: dict[str, frozenset[str]] = {
     # Moderation across every space the person can see.
     "discussions.moderate_any": BOARD_STAFF,
     "documents.manage_any": BOARD_STAFF,
+    # Events (shared_apps/events): for everyone (space moderators create in their space);
+    # the attendee list of any event, whatever its setting.
+    "events.create_everyone": BOARD_STAFF,
+    "events.view_attendees_any": BOARD,
+    # Surveys: to everyone (space moderators survey their space); results of any survey.
+    "surveys.create_everyone": BOARD_STAFF,
+    "surveys.view_results_any": BOARD,
+    # Polls: polls and date polls for the whole association (space moderators poll their
+    # space; the polls policy checks that).
+    "polls.create_everyone": BOARD_STAFF,
+    # Feedback (shared_apps/feedback): everyone reports and supports ideas; board and staff
+    # handle the inbox (see reporters' names, assign, status, internal notes, answer, merge)
+    # and read the dashboard; only the board sets themes and the feedback settings.
+    "feedback.report": EVERYONE,
+    "feedback.support": EVERYONE,
+    "feedback.handle": BOARD_STAFF,
+    "feedback.dashboard": BOARD_STAFF,
+    "feedback.configure": BOARD,
 }
 
 
