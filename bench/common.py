@@ -23,7 +23,7 @@ BENCH_SCHEMA_PREFIX = "a_bench_"
 BENCH_OWNER_EMAIL = "bench-owner@bench.invalid"
 # Schemas created or dropped per transaction: each holds a lock per relation until commit,
 # and the lock table is shared with everyone else on the server.
-SCHEMA_BATCH = 25
+SCHEMA_BATCH = 4  # a schema holds hundreds of tables, indexes and sequences: each a lock to hold
 
 
 def django_setup(settings_module: str = "cercle.settings") -> None:
