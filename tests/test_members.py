@@ -40,6 +40,16 @@ EXPECTED: dict[str, set[str]] = {
     "news.view_receipts_any": {B},
     "discussions.moderate_any": {B, S},
     "documents.manage_any": {B, S},
+    "events.create_everyone": {B, S},
+    "events.view_attendees_any": {B},
+    "surveys.create_everyone": {B, S},
+    "surveys.view_results_any": {B},
+    "polls.create_everyone": {B, S},
+    "feedback.report": {B, S, V, M},
+    "feedback.support": {B, S, V, M},
+    "feedback.handle": {B, S},
+    "feedback.dashboard": {B, S},
+    "feedback.configure": {B},
 }
 
 
