@@ -19,6 +19,9 @@ from rest_framework.views import APIView
 from shared_apps.members.models import Membership
 from shared_apps.spaces.selectors import space_default, spaces_readable
 from shared_apps.workspace.api import IsMember
+from shared_apps.workspace.api_support import api_error as _fail
+from shared_apps.workspace.api_support import membership_of as _membership
+from shared_apps.workspace.api_support import validated as _valid
 
 from . import policy, services
 from .models import Answer, AttendeesVisibility, Event, RsvpChannel
@@ -28,9 +31,6 @@ from .selectors import attendees_of, event_for_reader, events_for, item_of, occu
 MAX_RANGE = timedelta(days=400)
 
 
-def _membership(request: Request) -> Membership:
-    return request._request.membership
-
 
 def _event(request: Request, pk: int) -> Event:
     event = event_for_reader(user_id=_membership(request).user_id, pk=pk)
@@ -39,15 +39,6 @@ def _event(request: Request, pk: int) -> Event:
     return event
 
 
-def _fail(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict")
-                           else {"non_field_errors": error.messages})
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _at(event: Event, key: int | None) -> datetime:

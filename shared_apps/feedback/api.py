@@ -22,6 +22,9 @@ from rest_framework.views import APIView
 
 from shared_apps.members.models import Membership
 from shared_apps.workspace.api import IsMember
+from shared_apps.workspace.api_support import api_error as _fail
+from shared_apps.workspace.api_support import membership_of as _membership
+from shared_apps.workspace.api_support import validated as _valid
 
 from . import policy, services
 from .models import FeedbackItem, ItemKind, ItemStatus, Theme
@@ -49,9 +52,6 @@ KINDS = ", ".join(ItemKind.values)
 STATUSES = ", ".join(ItemStatus.values)
 
 
-def _membership(request: Request) -> Membership:
-    return request._request.membership
-
 
 def _item(request: Request, pk: int) -> FeedbackItem:
     item = item_for_reader(membership=_membership(request), pk=pk)
@@ -66,15 +66,6 @@ def _handled_item(request: Request, pk: int) -> FeedbackItem:
     return _item(request, pk)
 
 
-def _fail(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict")
-                           else {"non_field_errors": error.messages})
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- Serializers -------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ from rest_framework.views import APIView
 from shared_apps.members.models import Membership
 from shared_apps.spaces.selectors import space_default, space_for_reader, spaces_readable
 from shared_apps.workspace.api import IsMember
+from shared_apps.workspace.api_support import api_error as _fail
+from shared_apps.workspace.api_support import membership_of as _membership
+from shared_apps.workspace.api_support import validated as _valid
 
 from . import policy, services
 from .models import Poll, PollKind, ResultsVisibility
@@ -33,10 +36,6 @@ from .selectors import (
 )
 
 
-def _membership(request: Request) -> Membership:
-    return request._request.membership
-
-
 def _poll(request: Request, pk: int) -> Poll:
     poll = poll_for_reader(user_id=_membership(request).user_id, pk=pk)
     if poll is None:
@@ -44,15 +43,6 @@ def _poll(request: Request, pk: int) -> Poll:
     return poll
 
 
-def _fail(error: DjangoValidationError) -> ValidationError:
-    return ValidationError({("non_field_errors" if k == "__all__" else k): v
-                            for k, v in error.message_dict.items()})
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- Serializers -------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from rest_framework.views import APIView
 from shared_apps.members.models import Membership
 from shared_apps.spaces.selectors import space_default, spaces_readable
 from shared_apps.workspace.api import IsMember
+from shared_apps.workspace.api_support import api_error as _fail
+from shared_apps.workspace.api_support import membership_of as _membership
+from shared_apps.workspace.api_support import validated as _valid
 
 from . import policy, services
 from .models import Question, QuestionKind, Survey
@@ -35,10 +38,6 @@ from .selectors import (
 )
 from .services import QuestionSpec
 from .views import csv_response
-
-
-def _membership(request: Request) -> Membership:
-    return request._request.membership
 
 
 def _survey(request: Request, pk: int) -> Survey:
@@ -64,16 +63,6 @@ def _question(request: Request, pk: int) -> Question:
     return question
 
 
-def _fail(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"non_field_errors": error.messages})
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- Serializers -------------------------------------------------------------------------------
