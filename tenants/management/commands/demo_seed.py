@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 from shared_apps.members.models import Membership, Role
 from shared_apps.members.services import membership_create
 from tenants.accounts.models import User
+from tenants.demo_content import demo_content_create
 from tenants.models import Association
 from tenants.services import association_provision, workspace_url
 
@@ -43,7 +44,13 @@ class Command(BaseCommand):
                     if not Membership.objects.filter(user=user).exists():
                         membership_create(user=user, role=role, title=title)
                     Membership.objects.filter(user=user).update(title=title)
+        # In the association's schema around its own transaction: what the services do after
+        # commit (notifications, emails) then runs in that schema too.
+        with tenant_context(association), transaction.atomic():
+            filled = demo_content_create(user_ids=[user.pk for user in users])
         self.stdout.write(self.style.SUCCESS(f"Demo association: {workspace_url(association)}"))
+        if filled:
+            self.stdout.write("  (with news, a discussion, events, polls, a survey and feedback)")
         for email, _name, role, title in PEOPLE:
             label = f"{role}, {title}" if title else role
             self.stdout.write(f"  {email:32} {DEMO_PASSWORD}  ({label})")
