@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import calendar
 import csv
-import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shared_apps.spaces.selectors import space_for_reader, space_readable_ids
+from shared_apps.spaces.selectors import space_for_reader
 from shared_apps.workspace.access import member_required
 from shared_apps.workspace.signed_links import LinkInvalid
 
 from . import policy, services
+from .feeds import feed_body
 from .forms import CheckInForm, EventEditForm, EventForm, RsvpForm
-from .ical import FEED_PAST, calendar_bytes
+from .ical import calendar_bytes
 from .models import CalendarToken, Event, Occurrence, Rsvp, RsvpChannel
 from .recurrence import Freq, recurrence_of
 from .selectors import (
@@ -484,31 +483,6 @@ def events_calendar_rotate(request: HttpRequest) -> HttpResponse:
     services.calendar_token_rotate(user_id=request.membership.user_id)
     messages.success(request, _("New address made: the old one no longer works."))
     return redirect("events_calendar")
-
-
-FEED_CACHE_SECONDS = 600
-
-
-def feed_body(*, user_id: int, base_url: str, name: str) -> bytes:
-    """The member's feed: the events they can see, from a year ago on. Cached per member
-    under the association's events version and the spaces they can read."""
-    space_ids = space_readable_ids(user_id=user_id)
-    # A stable digest (not hash(), which differs between worker processes): every worker
-    # shares the cached feed.
-    scope = hashlib.sha256(f"{sorted(space_ids)}|{base_url}".encode()).hexdigest()[:16]
-    key = f"events:feed:{user_id}:{services.calendar_version()}:{scope}"
-    body = cache.get(key)
-    if body is None:
-        since = timezone.now() - FEED_PAST
-        events = list(Event.objects.filter(space_id__in=space_ids).filter(
-            ends_at__gte=since) | Event.objects.filter(
-            space_id__in=space_ids).exclude(rrule="").exclude(
-            repeat_until__lt=since.date()))
-        exceptions = Occurrence.objects.filter(event_id__in=[e.pk for e in events]).exclude(
-            cancelled=False, modified=False)
-        body = calendar_bytes(events, exceptions, base_url=base_url, name=name)
-        cache.set(key, body, FEED_CACHE_SECONDS)
-    return body
 
 
 @require_http_methods(["GET"])
