@@ -25,15 +25,6 @@ pytestmark = pytest.mark.usefixtures("english")
 BASE = "https://alpha.example"
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():  # noqa: ANN202
-    """Whole feeds are cached under the association's events version, a counter that the
-    rolled-back transaction of each test sets back: start and leave with an empty cache."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def unstamped(body: bytes) -> bytes:
     """The feed without its DTSTAMPs (the time it was made, which moves every second)."""
     return re.sub(rb"\r\nDTSTAMP:\d{8}T\d{6}Z\r\n", b"\r\n", body)
