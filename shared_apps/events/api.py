@@ -267,12 +267,14 @@ class EventDetailApi(APIView):
         data.pop("space")
         at = data.pop("at")
         recurrence = data.pop("recurrence")
+        # Left out: the rule stays as it is (a rename must not flatten a series); only an
+        # explicit null stops the repetition.
+        keep = "recurrence" not in request.data
         try:
             saved = services.event_update(
                 event=event, actor_id=membership.user_id,
                 original_start=_at(event, at) if at is not None else None,
-                recurrence=_recurrence(recurrence) if recurrence or event.is_recurring
-                else services.KEEP,
+                recurrence=services.KEEP if keep else _recurrence(recurrence),
                 **data,
             )
         except DjangoValidationError as error:
