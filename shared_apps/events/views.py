@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.spaces.selectors import space_for_reader
 from shared_apps.workspace.access import member_required
+from shared_apps.workspace.csv_safe import safe_cell
 from shared_apps.workspace.signed_links import LinkInvalid
 
 from . import policy, services
@@ -423,16 +424,17 @@ def events_attendees_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-{item.key}.csv"'
     response.write("\ufeff")  # spreadsheets open UTF-8 with accents right
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Name"), _("Answer"), _("Answered on"), _("Present")])
+    writer.writerow([safe_cell(c) for c in (_("Name"), _("Answer"), _("Answered on"),
+                                            _("Present"))])
     zone = _zone()
     labels = {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No"), "waiting": _("Waiting list")}
     for group in ("yes", "waiting", "maybe", "no"):
         for person in getattr(attendees, group):
-            writer.writerow([
+            writer.writerow([safe_cell(cell) for cell in (
                 person.name, labels[group],
                 person.rsvp.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 _("Yes") if person.rsvp.checked_in_at else "",
-            ])
+            )])
     return response
 
 

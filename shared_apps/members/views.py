@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.workspace.access import member_required
+from shared_apps.workspace.csv_safe import safe_cell
 from tenants.accounts.models import User
 
 from . import csv_import, services
@@ -245,7 +246,7 @@ def export_response(viewer: Membership) -> StreamingHttpResponse:
     def lines() -> Iterator[str]:
         yield "\ufeff"
         for row in export_rows(viewer):
-            yield writer.writerow(row)
+            yield writer.writerow([safe_cell(cell) for cell in row])  # names, titles
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()

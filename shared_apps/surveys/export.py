@@ -10,15 +10,10 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.workspace.csv_safe import safe_cell
+
 from .models import Answer, Question, QuestionKind, Survey
 from .selectors import export_rows, questions_of
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """A cell starting like a formula gets an apostrophe in front (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _cell(question: Question, answer: Answer | None, labels: dict[int, str]) -> str:
