@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from shared_apps.members.models import Membership
-from shared_apps.notifications.models import Activity, Notification
+from shared_apps.notifications.models import Activity, Category, Notification
 from shared_apps.search.models import SearchEntry
 from shared_apps.spaces.models import Space, SpaceMembership, SpaceRole, Visibility
 from shared_apps.spaces.selectors import space_default
@@ -317,6 +317,45 @@ def test_no_column_links_an_anonymous_response_to_its_respondent(world: World):
         # And no other table of the app points from a member to a response.
         participation_fks = {c for c in _columns("surveys_participation") if c.endswith("_id")}
         assert participation_fks == {"survey_id", "user_id", "response_id"}
+
+
+def test_anonymous_responses_share_no_xmin_with_their_respondents(committed):  # noqa: ANN001
+    """With real commits: a row's xmin is the id of the transaction that wrote it. Each
+    anonymous response rewrites every response and answer of the survey, so they all carry the
+    latest transaction's xmin and the first respondents' participation rows share theirs with
+    no response or answer. The VACUUM task then clears the old row versions."""
+    from shared_apps.workspace.tasks import anonymous_rows_vacuum
+
+    from .conftest import _WORLD as world
+
+    with tenant_context(world.alpha):
+        survey = create(world, anonymous=True)
+        try:
+            for key in ["amir", "agnes", "sam", "arthur"]:
+                respond(world, survey, key)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT xmin::text FROM surveys_response WHERE survey_id = %s",
+                               [survey.pk])
+                response_xmins = {x for (x,) in cursor.fetchall()}
+                cursor.execute("SELECT a.xmin::text FROM surveys_answer a JOIN surveys_response "
+                               "r ON r.id = a.response_id WHERE r.survey_id = %s", [survey.pk])
+                answer_xmins = {x for (x,) in cursor.fetchall()}
+                cursor.execute("SELECT xmin::text FROM surveys_participation "
+                               "WHERE survey_id = %s ORDER BY id", [survey.pk])
+                participation_xmins = [x for (x,) in cursor.fetchall()]
+            assert Answer.objects.filter(response__survey=survey).count() == 4 * 7
+            assert len(set(participation_xmins)) == 4
+            # Everything was rewritten by the last response's transaction.
+            assert response_xmins == answer_xmins == {participation_xmins[-1]}
+            assert not set(participation_xmins[:3]) & (response_xmins | answer_xmins)
+            # The answers survived the rewrites, each still in its own response.
+            assert sorted(Answer.objects.filter(question=q(survey)["Your town"])
+                          .values_list("text", flat=True)) == ["Lyon"] * 4
+            assert anonymous_rows_vacuum(["surveys.Response", "surveys.Answer"]) is True
+            assert anonymous_rows_vacuum(["surveys.Response; DROP TABLE x"]) is False
+        finally:
+            services.survey_delete(survey=survey)
+            Notification.objects.filter(category=Category.POLLS).delete()
 
 
 def test_an_anonymous_response_is_final(world: World):

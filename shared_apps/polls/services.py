@@ -7,11 +7,11 @@ Anonymous ballots — the design, and its limits:
 - PostgreSQL itself would still betray the order of votes: a row's physical position and its
   `xmin` (the id of the transaction that wrote it) match those of the participation written in
   the same transaction. So every vote in an anonymous poll rewrites all of the poll's ballots in
-  a random order (`_shuffle_ballots`): afterwards every live ballot carries the same `xmin` and
-  a random position. Old row versions stay on disk until VACUUM removes them (autovacuum, and
-  `polls_ballots_vacuum` after each vote), and the write-ahead log keeps history until it is
-  recycled: an operator reading raw WAL or dead tuples with special tools in that window could
-  still correlate. No table, column or query can.
+  a random order (`shared_apps.workspace.anonymity`, shared with surveys): afterwards every live
+  ballot carries the same `xmin` and a random position. Old row versions stay on disk until
+  VACUUM removes them (autovacuum, and a VACUUM task after each vote), and the write-ahead log
+  keeps history until it is recycled: an operator reading raw WAL or dead tuples with special
+  tools in that window could still correlate. No table, column or query can.
 - Changing an anonymous vote: the voter gets a receipt code (80 random bits) shown once, kept in
   their browser as a cookie and usable by hand on another device. The database stores only
   SHA-256(poll id, code): without the code, nobody can find a member's ballot. A lost code means
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +37,7 @@ from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex
 from shared_apps.spaces.models import Space
+from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 
 from .models import (
@@ -380,24 +380,6 @@ def _clean_choices(poll: Poll, choices: list[int]) -> list[int]:
     return choices
 
 
-def _shuffle_ballots(poll: Poll) -> None:
-    """Rewrite the poll's anonymous ballots in a random order, so no row's position or xmin
-    tells when it was written (see the module's docstring)."""
-    rows = list(Ballot.objects.filter(poll=poll).values_list("id", "receipt_hash", "choices"))
-    Ballot.objects.filter(poll=poll).delete()
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.bulk_create(
-        Ballot(id=ballot_id, poll=poll, receipt_hash=receipt_hash, choices=choices)
-        for ballot_id, receipt_hash, choices in rows
-    )
-
-
-def _after_anonymous_vote() -> None:
-    from .tasks import polls_ballots_vacuum
-
-    transaction.on_commit(polls_ballots_vacuum.delay)
-
-
 def _lock_open(poll: Poll) -> Poll:
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     if poll.is_closed:
@@ -442,8 +424,9 @@ def vote_cast(
         Ballot.objects.create(
             poll=poll, choices=choices, receipt_hash=_receipt_hash(poll, new_receipt)
         )
-    _shuffle_ballots(poll)
-    _after_anonymous_vote()
+    # Every ballot rewritten in random order: none keeps the xmin of its voter's transaction.
+    rows_shuffle(Ballot.objects.filter(poll=poll))
+    vacuum_after_commit(Ballot)
     return VoteOutcome(changed=already, receipt=new_receipt)
 
 

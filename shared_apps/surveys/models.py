@@ -4,9 +4,11 @@ yes/no, date) sent to the whole association or to one space; one response per me
 Anonymity lives in the data model. `Participation` says WHO responded (and when); `Response`
 and `Answer` say WHAT was answered. For an anonymous survey nothing joins the two: a
 participation row has no response id, responses and answers carry no user, no timestamp and
-random UUID keys (so their ids do not reveal the order in which members answered). For a named
-survey the participation row points to its response, which lets the member edit it until the
-close."""
+random UUID keys (so their ids do not reveal the order in which members answered), and each
+anonymous response rewrites all of the survey's responses and answers in random order, so
+PostgreSQL's hidden `xmin` and the rows' physical order do not pair a participation with its
+response either (`shared_apps.workspace.anonymity`, shared with polls). For a named survey
+the participation row points to its response, which lets the member edit it until the close."""
 
 from __future__ import annotations
 

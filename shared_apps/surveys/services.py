@@ -22,6 +22,7 @@ from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex
 from shared_apps.spaces.models import Space
 from shared_apps.spaces.selectors import space_member_user_ids
+from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
 
 from .models import (
     CHOICE_KINDS,
@@ -539,4 +540,12 @@ def response_submit(*, survey: Survey, user_id: int, raw: Mapping[int, object]) 
     Answer.objects.bulk_create(
         [Answer(response=response, question_id=pk, **value) for pk, value in parsed.items()]
     )
+    if survey.anonymous:
+        # The participation and this response share this transaction's xmin: rewrite every
+        # response and answer of the survey in random order, so they all carry it and nothing
+        # pairs an earlier respondent with their answers (see `workspace.anonymity`).
+        rows_shuffle(
+            Response.objects.filter(survey=survey), Answer.objects.filter(response__survey=survey)
+        )
+        vacuum_after_commit(Response, Answer)
     return participation
