@@ -19,6 +19,7 @@ from shared_apps.events.recurrence import Freq, Recurrence
 from shared_apps.events.selectors import occurrences_between
 from shared_apps.members.models import Membership
 from shared_apps.members.services import profile_update
+from shared_apps.spaces.selectors import space_default
 from shared_apps.workspace.csv_safe import safe_cell
 
 from .test_events_services import create, uid
@@ -114,3 +115,73 @@ def test_members_export_neutralises_formulas_too(world: World, signed_in):  # no
     response = signed_in("alpha", "alice").get("/members/export/")
     rows = _rows(b"".join(response.streaming_content))
     assert ["'" + FORMULA] == [row[0] for row in rows if "HYPERLINK" in row[0]]
+
+
+# --- Far-off dates: a clear refusal, never a 500 -------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    "start=9999-12-30T00:00:00", "start=0001-01-01T00:00:00",
+    "start=2030-01-01T00:00:00&end=9999-12-31T00:00:00",
+])
+def test_api_list_refuses_far_off_dates(world: World, signed_in, query: str):  # noqa: ANN001
+    response = signed_in("alpha", "alice").get(f"/api/v1/events/?{query}")
+    assert response.status_code == 400
+    assert "between the years 1900 and 2200" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", [
+    "/events/month/?year=9999&month=12", "/events/month/?year=1&month=1",
+    "/events/month/?year=99999999999&month=1", "/events/week/?day=0001-01-01",
+    "/events/week/?day=9999-12-31",
+])
+def test_calendar_pages_answer_404_for_far_off_dates(world: World, signed_in, url: str):  # noqa: ANN001
+    assert signed_in("alpha", "alice").get(url).status_code == 404
+
+
+def test_a_far_off_date_key_is_not_found(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        event = create(world, recurrence=Recurrence(freq=Freq.WEEKLY, count=3), invite=False)
+    alice = signed_in("alpha", "alice")
+    key = 253402300799  # 9999-12-31T23:59:59Z
+    assert alice.get(f"/events/{event.pk}/?at={key}").status_code == 404
+    assert alice.get(f"/api/v1/events/{event.pk}/attendees/?at={key}").status_code == 404
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"starts_at": "9999-12-31T20:00:00+01:00", "ends_at": "9999-12-31T22:00:00+01:00"},
+    {"starts_at": "9999-12-31T00:00:00+01:00", "ends_at": "9999-12-31T10:00:00+01:00",
+     "all_day": True},
+    {"starts_at": "0001-01-01T20:00:00+00:00", "ends_at": "0001-01-01T22:00:00+00:00"},
+    {"rsvp_deadline": "0001-01-01T20:00:00+00:00"},
+    {"recurrence": {"freq": "weekly", "until": "9999-12-31"}},
+])
+def test_api_create_and_update_refuse_far_off_dates(world: World, signed_in, kwargs: dict):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        event = create(world, invite=False)
+        before = Event.objects.count()
+    start = event.starts_at
+    body = {"title": "Far", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), **kwargs}
+    alice = signed_in("alpha", "alice")
+    created = alice.post("/api/v1/events/", json.dumps(body), content_type="application/json")
+    assert created.status_code == 400, created.content
+    assert "between the years 1900 and 2200" in created.content.decode()
+    updated = alice.put(f"/api/v1/events/{event.pk}/", json.dumps(body),
+                        content_type="application/json")
+    assert updated.status_code == 400, updated.content
+    with tenant_context(world.alpha):
+        assert Event.objects.count() == before
+        event.refresh_from_db()
+        assert event.starts_at == start and event.title == "Repair café"
+
+
+def test_create_page_refuses_far_off_dates(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        space_id = space_default().pk
+    response = signed_in("alpha", "alice").post("/events/new/", {
+        "space": space_id, "title": "Far", "starts_at": "9999-12-31T20:00",
+        "ends_at": "9999-12-31T22:00", "attendees_visibility": "everyone",
+    })
+    assert response.status_code == 400
+    assert "between the years 1900 and 2200" in response.content.decode()

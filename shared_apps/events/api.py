@@ -45,9 +45,12 @@ def _at(event: Event, key: int | None) -> datetime:
     if key is None:
         return event.starts_at
     try:
-        return datetime.fromtimestamp(int(key), tz=ZoneInfo("UTC"))
+        moment = datetime.fromtimestamp(int(key), tz=ZoneInfo("UTC"))
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise NotFound from exc
+    if not services.year_in_range(moment):
+        raise NotFound
+    return moment
 
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -212,9 +215,14 @@ class EventListApi(APIView):
             start = datetime.fromisoformat(request.query_params["start"]) \
                 if request.query_params.get("start") else timezone.now()
             end = datetime.fromisoformat(request.query_params["end"]) \
-                if request.query_params.get("end") else start + timedelta(days=90)
+                if request.query_params.get("end") else None
         except ValueError as exc:
             raise ValidationError({"start": [_("Give dates as ISO 8601.")]}) from exc
+        # Before any arithmetic: a far-off year would overflow into a 500.
+        for name, value in (("start", start), ("end", end)):
+            if not services.year_in_range(value):
+                raise ValidationError({name: [services.out_of_range_message()]})
+        end = end or start + timedelta(days=90)
         zone = ZoneInfo(services.association_time_zone())
         start = start if timezone.is_aware(start) else start.replace(tzinfo=zone)
         end = end if timezone.is_aware(end) else end.replace(tzinfo=zone)

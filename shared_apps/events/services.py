@@ -48,6 +48,19 @@ MAX_DESCRIPTION = 20_000
 MAX_DURATION = timedelta(days=31)
 # Reminders go out this long before an occurrence starts.
 REMINDER_BEFORE = timedelta(hours=24)
+# Dates people can mean: far-off years (0001, 9999) overflow date arithmetic into a 500.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def year_in_range(moment: date | datetime | None) -> bool:
+    """Whether a date read from input is within the years the app handles."""
+    return moment is None or MIN_YEAR <= moment.year <= MAX_YEAR
+
+
+def out_of_range_message() -> str:
+    return _("Choose a date between the years %(min)s and %(max)s.") % {
+        "min": MIN_YEAR, "max": MAX_YEAR,
+    }
 
 
 # --- Time zone, URLs, cache version ------------------------------------------------------------
@@ -127,9 +140,13 @@ def _clean(
         errors["description"] = _("The description is too long (%(max)s characters at most).") % {
             "max": MAX_DESCRIPTION
         }
-    if starts_at is None or timezone.is_naive(starts_at):
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at),
+                         ("rsvp_deadline", rsvp_deadline)):
+        if value is not None and not year_in_range(value):
+            errors[field] = out_of_range_message()
+    if "starts_at" not in errors and (starts_at is None or timezone.is_naive(starts_at)):
         errors["starts_at"] = _("Give the start date and time.")
-    if ends_at is None or timezone.is_naive(ends_at):
+    if "ends_at" not in errors and (ends_at is None or timezone.is_naive(ends_at)):
         errors["ends_at"] = _("Give the end date and time.")
     if "starts_at" not in errors and "ends_at" not in errors:
         if all_day:
@@ -154,7 +171,8 @@ def _clean(
             errors["online_url"] = _("Give a web address starting with https://.")
     if capacity is not None and not 1 <= capacity <= 100_000:
         errors["capacity"] = _("The capacity is a number of places from 1 to 100,000.")
-    if rsvp_deadline is not None and "starts_at" not in errors and rsvp_deadline > starts_at:
+    if (rsvp_deadline is not None and "starts_at" not in errors
+            and "rsvp_deadline" not in errors and rsvp_deadline > starts_at):
         errors["rsvp_deadline"] = _("Answers must close before the event starts.")
     if errors:
         raise ValidationError(errors)
@@ -170,6 +188,8 @@ def _rule(
 ) -> tuple[str, date | None]:
     if recurrence is None:
         return "", None
+    if not year_in_range(recurrence.until):
+        raise ValidationError({"recurrence": out_of_range_message()})
     return rule_for(recurrence, local_naive(starts_at, zone_name)), recurrence.until
 
 

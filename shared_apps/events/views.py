@@ -77,9 +77,12 @@ def _at(request: HttpRequest) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC"))
+        moment = datetime.fromtimestamp(int(raw), tz=ZoneInfo("UTC"))
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise Http404 from exc
+    if not services.year_in_range(moment):
+        raise Http404
+    return moment
 
 
 def _item(request: HttpRequest, event: Event):  # noqa: ANN202
@@ -146,8 +149,10 @@ def events_month(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
         first = date(year, month, 1)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise Http404 from exc
+    if not services.year_in_range(first):
+        raise Http404  # the calendar's edges would overflow
     zone = _zone()
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     start = datetime.combine(weeks[0][0], time.min, tzinfo=zone)
@@ -181,6 +186,8 @@ def events_week(request: HttpRequest) -> HttpResponse:
         day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else today
     except ValueError as exc:
         raise Http404 from exc
+    if not services.year_in_range(day):
+        raise Http404
     monday = day - timedelta(days=day.weekday())
     zone = _zone()
     start = datetime.combine(monday, time.min, tzinfo=zone)
