@@ -11,10 +11,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from shared_apps.events import services
-from shared_apps.events.models import Answer, Event, Rsvp
+from shared_apps.events.models import Answer, Event, Occurrence, Rsvp
 from shared_apps.events.recurrence import Freq, Recurrence
 from shared_apps.events.selectors import occurrences_between
 from shared_apps.members.models import Membership
@@ -22,7 +23,7 @@ from shared_apps.members.services import profile_update
 from shared_apps.spaces.selectors import space_default
 from shared_apps.workspace.csv_safe import safe_cell
 
-from .test_events_services import create, uid
+from .test_events_services import create, soon, uid
 from .world import World
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -185,3 +186,83 @@ def test_create_page_refuses_far_off_dates(world: World, signed_in):  # noqa: AN
     })
     assert response.status_code == 400
     assert "between the years 1900 and 2200" in response.content.decode()
+
+
+# --- "This date only" refuses what one date cannot hold ----------------------------------------
+
+
+def _weekly(world: World) -> Event:
+    return create(world, starts_at=soon(1), ends_at=soon(1) + timedelta(hours=1),
+                  description="Bring tools", online_url="https://meet.example/a", capacity=10,
+                  recurrence=Recurrence(freq=Freq.WEEKLY, count=3), invite=False)
+
+
+def _edit_one(world: World, event: Event, **changes: object) -> Event:
+    values = {"title": event.title, "starts_at": soon(8), "ends_at": soon(8) + timedelta(hours=1),
+              "description": event.description, "location": event.location,
+              "online_url": event.online_url, "capacity": event.capacity,
+              "rsvp_deadline": event.rsvp_deadline, **changes}
+    return services.event_update(event=event, actor_id=uid(world, "alice"), scope="this",
+                                 original_start=soon(8), **values)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"description": "Something else"}, "description"),
+    ({"online_url": "https://meet.example/b"}, "online_url"),
+    ({"capacity": 3}, "capacity"),
+    ({"rsvp_deadline": soon(1) - timedelta(hours=2)}, "rsvp_deadline"),
+    ({"waitlist": False}, "waitlist"),
+    ({"attendees_visibility": "organisers"}, "attendees_visibility"),
+])
+def test_this_date_only_refuses_series_fields_and_changes_nothing(
+    world: World, changes: dict, field: str,
+):
+    with tenant_context(world.alpha):
+        event = _weekly(world)
+        sequence = event.sequence
+        with pytest.raises(ValidationError) as error:
+            _edit_one(world, event, title="Special", **changes)
+        assert "Every date" in error.value.message_dict[field][0]
+        event.refresh_from_db()
+        assert (event.sequence, event.description, event.capacity) == (sequence, "Bring tools", 10)
+        assert not Occurrence.objects.filter(event=event, modified=True).exists()
+        # The same values as the series: the date's own title and time do change.
+        _edit_one(world, event, title="Special", starts_at=soon(8, 18),
+                  ends_at=soon(8, 20))
+        row = Occurrence.objects.get(event=event, original_start=soon(8))
+        assert (row.title, row.starts_at, row.modified) == ("Special", soon(8, 18), True)
+
+
+def test_a_cancelled_date_cannot_be_edited(world: World):
+    with tenant_context(world.alpha):
+        event = _weekly(world)
+        services.occurrence_cancel(event=event, original_start=soon(8),
+                                   actor_id=uid(world, "alice"))
+        with pytest.raises(ValidationError) as error:
+            _edit_one(world, event, title="Back again")
+        assert "cancelled" in error.value.message_dict["scope"][0]
+        row = Occurrence.objects.get(event=event, original_start=soon(8))
+        assert (row.cancelled, row.title, row.modified) == (True, "", False)
+
+
+def test_edit_page_and_api_show_the_refusal(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        event = _weekly(world)
+        at = int(soon(8).timestamp())
+    alice = signed_in("alpha", "alice")
+    assert alice.get(f"/events/{event.pk}/edit/?at={at}").status_code == 200
+    data = {"title": "Special", "description": "Changed", "location": "",
+            "starts_at": soon(8).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (soon(8) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "online_url": "https://meet.example/a", "capacity": 10, "waitlist": "on",
+            "attendees_visibility": "everyone", "repeat": "weekly", "repeat_count": 3,
+            "scope": "this"}
+    response = alice.post(f"/events/{event.pk}/edit/?at={at}", data)
+    assert response.status_code == 400
+    assert "This applies to every date" in response.content.decode()
+    api = _put(alice, event, scope="this", at=at, description="Changed", capacity=10,
+               online_url="https://meet.example/a")
+    assert api.status_code == 400 and "description" in api.json()
+    with tenant_context(world.alpha):
+        event.refresh_from_db()
+        assert event.description == "Bring tools"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from shared_apps.notifications.models import Category
 from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
-from shared_apps.search.services import search_index, search_unindex
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 
@@ -207,6 +207,16 @@ def _index(event: Event) -> None:
     )
 
 
+def events_search_rebuild() -> int:
+    """Rebuild the events' entries of the index (for `search.rebuild`): every event but the
+    cancelled ones, written as `_index` writes them."""
+    search_unindex_kind(kinds=[Kind.EVENT])
+    rows = list(Event.objects.filter(cancelled_at__isnull=True))
+    for event in rows:
+        _index(event)
+    return len(rows)
+
+
 def rsvp_link_path(event: Event, original_start: datetime, user_id: int) -> str:
     token = link_token(RSVP_PURPOSE, {"e": event.pk, "o": occurrence_key(original_start),
                                       "u": user_id})
@@ -376,7 +386,8 @@ def event_update(
     if scope == "following" and original_start == event.starts_at:
         scope = "all"
     if scope == "this":
-        return _update_one(event, original_start, values, actor_id)
+        return _update_one(event, original_start, values, actor_id,
+                           waitlist=waitlist, attendees_visibility=attendees_visibility)
     if scope == "following":
         return _split(event, original_start, values, recurrence, actor_id,
                       waitlist, attendees_visibility)
@@ -443,8 +454,25 @@ def occurrence_row(event: Event, original_start: datetime, *, lock: bool = False
     return rows.get()
 
 
-def _update_one(event: Event, original_start: datetime, values: dict, actor_id: int) -> Event:
+# One date stores only its own times, title and place; the rest belongs to the series.
+SERIES_ONLY = ("description", "online_url", "capacity", "rsvp_deadline")
+
+
+def _update_one(event: Event, original_start: datetime, values: dict, actor_id: int, *,
+                waitlist: bool | None, attendees_visibility: str | None) -> Event:
     row = occurrence_row(event, original_start, lock=True)
+    if row.cancelled or event.cancelled_at is not None:
+        raise ValidationError({"scope": _("This date is cancelled: it can no longer be edited.")})
+    # Refused rather than silently dropped: say what cannot change for one date.
+    message = _("This applies to every date: to change it, choose “Every date” or “This date "
+                "and the following”.")
+    errors = {field: message for field in SERIES_ONLY if values[field] != getattr(event, field)}
+    if waitlist is not None and waitlist != event.waitlist:
+        errors["waitlist"] = message
+    if attendees_visibility is not None and attendees_visibility != event.attendees_visibility:
+        errors["attendees_visibility"] = message
+    if errors:
+        raise ValidationError(errors)
     moved = values["starts_at"] != row.starts_at or values["ends_at"] != row.ends_at
     row.starts_at, row.ends_at = values["starts_at"], values["ends_at"]
     row.title = values["title"] if values["title"] != event.title else ""
