@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from shared_apps.notifications.models import Activity, Category
 from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
-from shared_apps.search.services import search_index, search_unindex
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
 from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
@@ -155,6 +155,16 @@ def _index(poll: Poll) -> None:
         body=f"{poll.description}\n{labels}".strip(), url=poll_url(poll),
         space_id=poll.space_id, created_at=poll.created_at,
     )
+
+
+def polls_search_rebuild() -> int:
+    """Rebuild the polls' entries of the index (for `search.rebuild`): every poll (deleted
+    ones are gone), written as `_index` writes them."""
+    search_unindex_kind(kinds=[Kind.POLL])
+    rows = list(Poll.objects.all())
+    for row in rows:
+        _index(row)
+    return len(rows)
 
 
 def vote_link_path(poll: Poll, user_id: int) -> str:

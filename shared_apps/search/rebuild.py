@@ -16,6 +16,10 @@ REBUILDERS: tuple[tuple[str, str], ...] = (
     ("announcements", "shared_apps.news.services:announcements_search_rebuild"),
     ("discussions", "shared_apps.discussions.services:discussions_search_rebuild"),
     ("documents", "shared_apps.documents.services:documents_search_rebuild"),
+    ("events", "shared_apps.events.services:events_search_rebuild"),
+    ("polls", "shared_apps.polls.services:polls_search_rebuild"),
+    ("surveys", "shared_apps.surveys.services:surveys_search_rebuild"),
+    ("feedback", "shared_apps.feedback.services:feedback_search_rebuild"),
 )
 
 

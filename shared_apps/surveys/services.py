@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from shared_apps.notifications.models import Activity, Category
 from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
-from shared_apps.search.services import search_index, search_unindex
+from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
 from shared_apps.spaces.selectors import space_member_user_ids
 from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
@@ -178,6 +178,16 @@ def _index(survey: Survey) -> None:
         body=f"{survey.introduction}\n{labels}".strip(), url=survey_url(survey),
         space_id=survey.space_id, created_at=survey.opened_at,
     )
+
+
+def surveys_search_rebuild() -> int:
+    """Rebuild the surveys' entries of the index (for `search.rebuild`): every survey but the
+    drafts, written as `_index` writes them."""
+    search_unindex_kind(kinds=[Kind.SURVEY])
+    rows = list(Survey.objects.filter(opened_at__isnull=False))
+    for row in rows:
+        _index(row)
+    return len(rows)
 
 
 # --- Surveys ------------------------------------------------------------------------------------
