@@ -8,10 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection, transaction
 from django_tenants.utils import tenant_context
 
 from shared_apps.events import services
@@ -20,6 +23,7 @@ from shared_apps.events.recurrence import Freq, Recurrence
 from shared_apps.events.selectors import occurrences_between
 from shared_apps.members.models import Membership
 from shared_apps.members.services import profile_update
+from shared_apps.notifications.models import Activity, Notification
 from shared_apps.spaces.selectors import space_default
 from shared_apps.workspace.csv_safe import safe_cell
 
@@ -266,3 +270,109 @@ def test_edit_page_and_api_show_the_refusal(world: World, signed_in):  # noqa: A
     with tenant_context(world.alpha):
         event.refresh_from_db()
         assert event.description == "Bring tools"
+
+
+# --- Waiting list promoted after an edit, under the dates' row locks -----------------------------
+
+
+def _run(*targets) -> list[BaseException]:  # noqa: ANN002
+    errors: list[BaseException] = []
+
+    def wrap(target) -> None:  # noqa: ANN001
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=wrap, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _capacity(world: World, event: Event, capacity: int) -> None:
+    services.event_update(event=event, actor_id=uid(world, "alice"), title=event.title,
+                          starts_at=event.starts_at, ends_at=event.ends_at, capacity=capacity)
+
+
+def test_raising_capacity_while_members_answer_never_overfills(committed):  # noqa: ANN001
+    from . import conftest
+
+    world = conftest._WORLD  # committed data: no test transaction around this test
+    with tenant_context(world.alpha):
+        event = create(world, capacity=1, invite=False)
+    try:
+        for _round in range(3):
+            users = [uid(world, k) for k in ("arthur", "agnes", "amir", "sam")]
+            barrier = threading.Barrier(len(users) + 1)
+
+            def answer(user_id: int, barrier: threading.Barrier = barrier) -> None:
+                with tenant_context(world.alpha):
+                    barrier.wait()
+                    services.rsvp_set(event=Event.objects.get(pk=event.pk),
+                                      original_start=event.starts_at, user_id=user_id,
+                                      answer=Answer.YES)
+
+            def raise_capacity(barrier: threading.Barrier = barrier) -> None:
+                with tenant_context(world.alpha):
+                    barrier.wait()
+                    _capacity(world, Event.objects.get(pk=event.pk), 3)
+
+            errors = _run(raise_capacity, *[lambda u=u: answer(u) for u in users])
+            assert errors == []
+            with tenant_context(world.alpha):
+                rows = Rsvp.objects.filter(occurrence__event=event)
+                assert rows.filter(waiting=False).count() <= 3
+                rows.delete()
+                Event.objects.filter(pk=event.pk).update(capacity=1)
+    finally:
+        with tenant_context(world.alpha):
+            services.event_delete(event=Event.objects.get(pk=event.pk))
+            Activity.objects.all().delete()
+            Notification.objects.all().delete()
+
+
+def test_promotion_after_an_edit_waits_for_an_answer_in_progress(committed):  # noqa: ANN001
+    """An answer "no" is being saved (the date locked, one waiting member promoted, not yet
+    committed) when the organiser raises the capacity from 2 to 4: the promotion must count
+    after that answer, so that every free place goes to the waiting list."""
+    from . import conftest
+
+    world = conftest._WORLD
+    confirmed, waiting = ["arthur", "agnes"], ["amir", "sam", "alice"]
+    with tenant_context(world.alpha):
+        event = create(world, capacity=2, invite=False)
+        for key in confirmed + waiting:
+            services.rsvp_set(event=event, original_start=event.starts_at,
+                              user_id=uid(world, key), answer=Answer.YES)
+    answered = threading.Event()
+
+    def say_no() -> None:
+        with tenant_context(world.alpha), transaction.atomic():
+            services.rsvp_set(event=Event.objects.get(pk=event.pk),
+                              original_start=event.starts_at, user_id=uid(world, "arthur"),
+                              answer=Answer.NO)
+            answered.set()
+            time.sleep(1.0)  # the organiser's edit runs meanwhile
+
+    def edit() -> None:
+        answered.wait(10)
+        with tenant_context(world.alpha):
+            _capacity(world, Event.objects.get(pk=event.pk), 4)
+
+    try:
+        assert _run(say_no, edit) == []
+        with tenant_context(world.alpha):
+            rows = Rsvp.objects.filter(occurrence__event=event, answer=Answer.YES)
+            assert rows.filter(waiting=False).count() == 4
+            assert not rows.filter(waiting=True).exists()
+    finally:
+        with tenant_context(world.alpha):
+            services.event_delete(event=Event.objects.get(pk=event.pk))
+            Activity.objects.all().delete()
+            Notification.objects.all().delete()

@@ -412,9 +412,12 @@ def _after_change(event: Event, moved: bool, actor_id: int | None,
     Activity.objects.filter(target_type=TARGET_TYPE, target_id=event.pk).update(
         summary=event.title[:300]
     )
-    # More places may mean people leave the waiting list.
-    for occurrence in event.occurrences.filter(rsvps__waiting=True).distinct():
-        _promote(event, occurrence)
+    # More places may mean people leave the waiting list. Each date is counted under its row
+    # lock, like rsvp_set: an answer being given at the same time is seen, not overtaken.
+    waiting_ids = list(event.occurrences.filter(rsvps__waiting=True)
+                       .values_list("pk", flat=True).distinct().order_by("pk"))
+    for occurrence_id in waiting_ids:
+        _promote(event, Occurrence.objects.select_for_update().get(pk=occurrence_id))
     if moved:
         when = original_start
         _tell(
