@@ -376,3 +376,45 @@ def test_promotion_after_an_edit_waits_for_an_answer_in_progress(committed):  # 
             services.event_delete(event=Event.objects.get(pk=event.pk))
             Activity.objects.all().delete()
             Notification.objects.all().delete()
+
+
+# --- Deleting an event tells those who answered --------------------------------------------------
+
+
+def test_deleting_an_event_tells_those_who_said_yes_or_maybe(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        event = create(world, recurrence=Recurrence(freq=Freq.WEEKLY, count=3), invite=False)
+        later = event.starts_at + timedelta(days=7)
+        for key, answer, when in (("amir", Answer.YES, event.starts_at),
+                                  ("agnes", Answer.MAYBE, later),
+                                  ("sam", Answer.NO, event.starts_at)):
+            services.rsvp_set(event=event, original_start=when, user_id=uid(world, key),
+                              answer=answer)
+        Notification.objects.all().delete()
+    response = signed_in("alpha", "alice").post(f"/events/{event.pk}/delete/")
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        assert not Event.objects.filter(pk=event.pk).exists()
+        told = Notification.objects.filter(text="The event “Repair café” is cancelled")
+        assert sorted(told.values_list("user_id", flat=True)) == sorted(
+            [uid(world, "amir"), uid(world, "agnes")])
+        assert {n.url for n in told} == {"/events/"}
+        assert all(n.actor_id == uid(world, "alice") for n in told)
+
+
+def test_deleting_through_the_api_tells_them_and_a_cancelled_event_is_not_told_twice(
+    world: World, signed_in,  # noqa: ANN001
+):
+    with tenant_context(world.alpha):
+        first, second = create(world, invite=False), create(world, invite=False)
+        for event in (first, second):
+            services.rsvp_set(event=event, original_start=event.starts_at,
+                              user_id=uid(world, "amir"), answer=Answer.YES)
+        services.event_cancel(event=second, actor_id=uid(world, "alice"))
+        Notification.objects.all().delete()
+    alice = signed_in("alpha", "alice")
+    assert alice.delete(f"/api/v1/events/{first.pk}/").status_code == 204
+    assert alice.delete(f"/api/v1/events/{second.pk}/").status_code == 204
+    with tenant_context(world.alpha):
+        assert list(Notification.objects.values_list("user_id", flat=True)) == [
+            uid(world, "amir")]

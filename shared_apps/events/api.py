@@ -292,9 +292,10 @@ class EventDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Delete an event")
     def delete(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
-        if not policy.can_manage_event(_membership(request), event):
+        membership = _membership(request)
+        if not policy.can_manage_event(membership, event):
             raise NotFound
-        services.event_delete(event=event)
+        services.event_delete(event=event, actor_id=membership.user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

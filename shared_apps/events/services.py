@@ -587,9 +587,18 @@ def occurrence_cancel(*, event: Event, original_start: datetime, actor_id: int) 
 
 
 @transaction.atomic
-def event_delete(*, event: Event) -> None:
+def event_delete(*, event: Event, actor_id: int | None = None) -> None:
+    """Delete the event and everything of it; those who said yes or maybe for a coming date
+    are told it will not take place (as cancelling does — unless it was cancelled already,
+    which told them then). The message leads to the events list: the event is gone."""
     from shared_apps.notifications.models import Activity
 
+    if event.cancelled_at is None:
+        _tell(
+            _answered_user_ids(event, from_start=timezone.now()),
+            _("The event “%(title)s” is cancelled") % {"title": event.title},
+            reverse("events", urlconf=URLCONF), event, actor_id,
+        )
     Activity.objects.filter(target_type=TARGET_TYPE, target_id=event.pk).delete()
     search_unindex(kind=Kind.EVENT, object_id=event.pk)
     event.delete()

@@ -397,7 +397,7 @@ def events_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.can_manage_event(request.membership, event):
         raise Http404
     if request.method == "POST":
-        services.event_delete(event=event)
+        services.event_delete(event=event, actor_id=request.membership.user_id)
         messages.success(request, _("Event deleted."))
         return redirect("events")
     return render(request, "events/confirm.html", {"event": event, "action": "delete"})
