@@ -90,8 +90,11 @@ class Affiliation(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
+    # PROTECT: the association's schema refers to the account without a database constraint,
+    # so this row is what stops an account that belongs (or belonged) somewhere from being
+    # deleted and leaving memberships, messages and votes pointing at nothing.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliations"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="affiliations"
     )
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
     is_active = models.BooleanField(default=True)

@@ -85,6 +85,13 @@ def test_tenant_models_reference_only_the_user_in_public() -> None:
                         f"{model._meta.label}.{field.name} points to {target._meta.label} in "
                         "the public schema; only the account may be referenced"
                     )
+                    # A database constraint per reference would hang two triggers on the
+                    # accounts table per schema: creating an association would slow down as
+                    # associations grow (B1), and a schema could not move alone.
+                    assert field.db_constraint is False, (
+                        f"{model._meta.label}.{field.name} must not carry a database "
+                        "constraint to the public schema (db_constraint=False)"
+                    )
                     to_public.append(f"{model._meta.label}.{field.name}")
     assert "members.Membership.user" in to_public
 

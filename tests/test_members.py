@@ -231,3 +231,23 @@ def test_ended_membership_leaves_my_associations(world) -> None:
     sam = at_base("sam", world)
     assert listed_slugs(sam.get("/associations/").content.decode()) == {"alpha"}
     assert sam.post("/associations/beta/go/").status_code == 404
+
+
+def test_an_account_that_belongs_somewhere_cannot_be_deleted(world) -> None:
+    """The association's tables refer to accounts without a database constraint; the public
+    affiliation is what keeps an account that was ever a member from vanishing under them."""
+    from django.db.models import ProtectedError
+
+    from tenants.accounts.models import User
+
+    ended = world.users["amir"]
+    with tenant_context(world.alpha):
+        membership_end(membership=Membership.objects.get(user=ended))
+    connection.set_schema_to_public()
+    with pytest.raises(ProtectedError):
+        User.objects.filter(pk=ended.pk).delete()
+    assert User.objects.filter(pk=ended.pk).exists()
+    # An account that never joined anything can go.
+    loner = User.objects.create_user(email="loner@world.test", password=PASSWORD)
+    User.objects.filter(pk=loner.pk).delete()
+    assert not User.objects.filter(pk=loner.pk).exists()

@@ -85,3 +85,27 @@ def test_clone_refuses_an_existing_schema(two_schemas) -> None:  # noqa: ANN001
 
     with pytest.raises(DatabaseError), transaction.atomic():
         schema_clone(source="tenant_template", target="a_by_clone")
+
+
+@pytest.mark.django_db
+def test_template_has_no_constraint_outside_itself() -> None:
+    """Every association's schema is cloned from the template: nothing in it may point at
+    another schema, so that one association can be exported, restored or moved alone, and
+    the accounts table does not gather triggers from every association."""
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT con.conname, target.relname, target_ns.nspname
+            FROM pg_constraint con
+            JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_class target ON target.oid = con.confrelid
+            JOIN pg_namespace target_ns ON target_ns.oid = target.relnamespace
+            WHERE n.nspname = 'tenant_template' AND con.contype = 'f'
+            """
+        )
+        foreign = cursor.fetchall()
+    assert foreign, "the template has foreign keys between its own tables"
+    outside = [row for row in foreign if row[2] != "tenant_template"]
+    assert outside == []

@@ -19,7 +19,7 @@ class Thread(models.Model):
     space = models.ForeignKey("spaces.Space", on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("title"), max_length=200)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     # Moved forward by each reply: the lists sort by it.
@@ -39,7 +39,7 @@ class Message(models.Model):
     id = models.BigAutoField(primary_key=True)
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     body = models.TextField(_("message"))  # Markdown source, as written
     body_html = models.TextField()  # rendered and sanitised when saved
@@ -51,6 +51,7 @@ class Message(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
 
@@ -67,7 +68,7 @@ class Mention(models.Model):
     id = models.BigAutoField(primary_key=True)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
 
     class Meta:
@@ -83,7 +84,7 @@ class Reaction(models.Model):
     id = models.BigAutoField(primary_key=True)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     emoji = models.CharField(max_length=16)
     created_at = models.DateTimeField(default=timezone.now)
@@ -112,7 +113,7 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -139,7 +140,7 @@ class ThreadState(models.Model):
     id = models.BigAutoField(primary_key=True)
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="states")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     subscription = models.CharField(
         max_length=8, choices=Subscription.choices, default=Subscription.NONE

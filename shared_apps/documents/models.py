@@ -23,6 +23,7 @@ class Folder(models.Model):
     name = models.CharField(_("name"), max_length=120)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -49,6 +50,7 @@ class Document(models.Model):
     storage_path = models.CharField(max_length=255, unique=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -56,6 +58,7 @@ class Document(models.Model):
     trashed_at = models.DateTimeField(null=True, blank=True)
     trashed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
 

@@ -23,7 +23,7 @@ class Event(models.Model):
         "spaces.Space", on_delete=models.CASCADE, related_name="+", verbose_name=_("space")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -119,7 +119,7 @@ class Rsvp(models.Model):
     id = models.BigAutoField(primary_key=True)
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="rsvps")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     answer = models.CharField(max_length=8, choices=Answer.choices)
     # A "yes" beyond the capacity waits; the first to have answered is promoted first.
@@ -146,7 +146,7 @@ class Reminder(models.Model):
         Occurrence, on_delete=models.CASCADE, related_name="reminders"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     sent_at = models.DateTimeField(default=timezone.now)
 
@@ -165,7 +165,7 @@ class CalendarToken(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -80,6 +80,7 @@ class FeedbackItem(models.Model):
     # None exactly when anonymous (a constraint says so): nothing links the item to its author.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     # SHA-256 of the anonymous follow-up token (the token itself is never stored).
@@ -89,6 +90,7 @@ class FeedbackItem(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     # Set when merged: the item kept in its place (this one is then closed).
@@ -162,7 +164,7 @@ class Answer(models.Model):
     id = models.BigAutoField(primary_key=True)
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     body = models.TextField(max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -180,7 +182,7 @@ class InternalNote(models.Model):
     id = models.BigAutoField(primary_key=True)
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     body = models.TextField(max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -198,7 +200,7 @@ class Support(models.Model):
     id = models.BigAutoField(primary_key=True)
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="supports")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -23,12 +23,14 @@ class MembershipStatus(models.TextChoices):
 
 class Membership(models.Model):
     id = models.BigAutoField(primary_key=True)
-    # The one foreign key from an association's schema to the public schema: the account.
-    # DO_NOTHING: the public schema cannot see this table, so Django must not look for rows
-    # here when an account is deleted; the database constraint still refuses to delete an
-    # account that is a member somewhere (memberships are ended or erased per schema first).
+    # The account, in the public schema. Like every reference from an association's schema to
+    # an account, it has no database constraint (db_constraint=False): a constraint would hang
+    # two triggers per reference on the one accounts table, in every schema, and make creating
+    # an association slower as associations grow (docs/architecture.md, "Identity").
+    # DO_NOTHING: the public schema cannot see this table. An account with an affiliation
+    # cannot be deleted (Affiliation.user is PROTECT); erasure goes through each schema first.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(
@@ -110,6 +112,7 @@ class Invitation(models.Model):
     nonce = models.CharField(max_length=32, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -119,6 +122,7 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     # The invitee asked for a new link once (the board is notified only once per invitation).
@@ -160,6 +164,7 @@ class JoinRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     invitation = models.ForeignKey(

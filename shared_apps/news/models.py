@@ -18,7 +18,7 @@ class Announcement(models.Model):
         "spaces.Space", on_delete=models.CASCADE, related_name="+", verbose_name=_("space")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), help_text=_("Markdown: **bold**, *italic*, lists, links."))
@@ -61,7 +61,7 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField()
     is_image = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -78,7 +78,7 @@ class ReadReceipt(models.Model):
         Announcement, on_delete=models.CASCADE, related_name="receipts"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     read_at = models.DateTimeField(default=timezone.now)
 
@@ -103,7 +103,7 @@ class Acknowledgement(models.Model):
         Announcement, on_delete=models.CASCADE, related_name="acknowledgements"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     acknowledged_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=8, choices=AckChannel.choices, default=AckChannel.PAGE)
@@ -125,7 +125,7 @@ class AckReminder(models.Model):
         Announcement, on_delete=models.CASCADE, related_name="reminders"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     sent_on = models.DateField()
     is_last = models.BooleanField(default=False)
@@ -147,7 +147,7 @@ class Comment(models.Model):
         Announcement, on_delete=models.CASCADE, related_name="comments"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     body = models.TextField(_("comment"), max_length=5000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -176,7 +176,7 @@ class Reaction(models.Model):
         Announcement, on_delete=models.CASCADE, related_name="reactions"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     emoji = models.CharField(max_length=12, choices=Emoji.choices)
     created_at = models.DateTimeField(default=timezone.now)

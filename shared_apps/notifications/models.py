@@ -18,6 +18,7 @@ class Activity(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     verb = models.CharField(max_length=40)  # e.g. "news.published", "discussions.replied"
@@ -54,11 +55,12 @@ class Category(models.TextChoices):
 class Notification(models.Model):
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     category = models.CharField(max_length=20, choices=Category.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     text = models.CharField(max_length=300)
@@ -113,7 +115,7 @@ class Preference(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     category = models.CharField(max_length=20, choices=Category.choices)
     channel = models.CharField(max_length=12, choices=Channel.choices)
@@ -136,7 +138,7 @@ class FeedState(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     seen_at = models.DateTimeField()
     marker_at = models.DateTimeField(null=True, blank=True)

@@ -36,7 +36,7 @@ class Poll(models.Model):
         "spaces.Space", on_delete=models.CASCADE, related_name="+", verbose_name=_("space")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=PollKind.choices)
     question = models.CharField(_("question"), max_length=200)
@@ -100,7 +100,7 @@ class Participation(models.Model):
     id = models.BigAutoField(primary_key=True)
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="participations")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     voted_on = models.DateField(default=timezone.localdate)
 
@@ -121,7 +121,8 @@ class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+",
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
         null=True, blank=True,
     )
     receipt_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 — unique when set
@@ -162,7 +163,7 @@ class SlotAnswer(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="slot_answers")
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="answers")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     answer = models.CharField(max_length=5, choices=Answer.choices)
 

@@ -28,6 +28,7 @@ class Space(models.Model):
     is_default = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -61,7 +62,7 @@ class SpaceMembership(models.Model):
     id = models.BigAutoField(primary_key=True)
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     role = models.CharField(max_length=10, choices=SpaceRole.choices, default=SpaceRole.MEMBER)
     status = models.CharField(
