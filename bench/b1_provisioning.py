@@ -3,15 +3,15 @@
 All paths do the same work around the schema (association row, domain, first board
 membership); only how the schema gets its tables differs:
 
-- clone: tenants.services.association_provision, which runs the clone_schema() SQL function
-  on `tenant_template` in the signup transaction (what the product does);
+- clone: tenants.services.association_provision, which runs our cercle_clone_schema() SQL
+  function on `tenant_template` in the signup transaction (what the product does);
 - migrations: django-tenants' usual path — the rows, CREATE SCHEMA, then
   `migrate_schemas --tenant --schema=<schema>` on the empty schema, then the membership;
 - DDL replay (informative, when pg_dump is available): the template's DDL captured once with
   pg_dump and replayed with the new schema's name, in one transaction like the clone.
 
 Each is measured with a small and a large number of associations already present (the
-catalogue grows by ~17 relations per association). Samples of the paths are interleaved, and
+catalogue grows by ~300 relations per association). Samples of the paths are interleaved, and
 the small level is measured half before and half after the large one, so that drift in the
 machine's load hits every figure alike. Each measured association is removed right after its
 sample, so the count stays put.
