@@ -31,6 +31,46 @@ def test_me_for_a_member(world, signed_in, association: str, user_key: str, role
     assert body["association"] == world.associations[association].name
 
 
+def test_me_patch_changes_the_account(world, signed_in) -> None:  # noqa: ANN001
+    from tenants.accounts.models import User
+
+    client = signed_in("alpha", "amir")
+    response = client.patch(
+        "/api/v1/me/", {"full_name": "  Amir Nouveau ", "language": "en"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["full_name"] == "Amir Nouveau"
+    assert response.json()["language"] == "en"
+    amir = User.objects.get(pk=world.users["amir"].pk)
+    assert (amir.full_name, amir.language) == ("Amir Nouveau", "en")
+    # One field alone leaves the other as it was.
+    assert client.patch("/api/v1/me/", {"language": ""},
+                        content_type="application/json").json()["full_name"] == "Amir Nouveau"
+
+
+@pytest.mark.parametrize(
+    "body", [{"full_name": ""}, {"language": "klingon"}, {"full_name": "x" * 151},
+             {"full_name": "Valid", "language": "xx"}],
+)
+def test_me_patch_refuses_bad_input_and_changes_nothing(world, signed_in, body) -> None:  # noqa: ANN001
+    from tenants.accounts.models import User
+
+    response = signed_in("alpha", "amir").patch(
+        "/api/v1/me/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 400
+    field = next(name for name in ("language", "full_name") if name in response.json())
+    assert response.json()[field]  # a message per field, in French
+    amir = User.objects.get(pk=world.users["amir"].pk)
+    assert (amir.full_name, amir.language) == ("Amir Member", world.users["amir"].language)
+
+
+def test_me_patch_is_in_the_openapi_schema(world, signed_in) -> None:  # noqa: ANN001
+    schema = signed_in("alpha", "amir").get("/api/schema/", {"format": "json"}).json()
+    assert {"get", "patch"} <= set(schema["paths"]["/api/v1/me/"])
+
+
 def test_me_anonymous_is_refused(world, client_for) -> None:
     response = client_for(world.alpha).get("/api/v1/me/")
     assert response.status_code in (401, 403)

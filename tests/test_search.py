@@ -250,6 +250,25 @@ def test_an_ended_member_is_not_found(world) -> None:  # noqa: ANN001
         assert found(world, "alice", "amir") == []
 
 
+def test_a_renamed_account_is_found_by_its_new_name_everywhere(
+    world, signed_in, django_capture_on_commit_callbacks  # noqa: ANN001
+) -> None:
+    """The name lives on the account (public) and is copied into each association's index:
+    renaming oneself at alpha reaches beta's index too (one task per association)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in("alpha", "sam").patch(
+            "/api/v1/me/", {"full_name": "Samira Renamed"}, content_type="application/json"
+        )
+    assert response.status_code == 200
+    for association, key in ((world.alpha, "alice"), (world.beta, "bob")):
+        with tenant_context(association):
+            assert found(world, key, "samira") == [(Kind.MEMBER, "Samira Renamed")]
+            assert found(world, key, "both") == []
+    # Someone else's association is not touched: alpha's index does not gain beta's people.
+    with tenant_context(world.alpha):
+        assert found(world, "alice", "bob") == []
+
+
 def test_unindexed_items_are_not_found(world) -> None:  # noqa: ANN001
     with tenant_context(world.alpha):
         object_id = item("Tombola de printemps")

@@ -83,6 +83,17 @@ def member_search_sync(membership: Membership) -> None:
     )
 
 
+@transaction.atomic
+def member_search_refresh(*, user_id: int) -> bool:
+    """Re-index one person's member entry in this association, after their account's name
+    changed (the account lives in public; its name is copied into each association's index)."""
+    membership = Membership.objects.filter(user_id=user_id).select_related("user").first()
+    if membership is None:
+        return False
+    member_search_sync(membership)
+    return True
+
+
 def members_search_rebuild() -> int:
     """Rebuild the members' entries of the index (`manage.py search_reindex`)."""
     search_unindex_kind(kinds=[SearchKind.MEMBER])

@@ -10,6 +10,14 @@ from django.utils import translation
 
 
 @shared_task
+def members_search_refresh(user_id: int) -> bool:
+    """Re-index one person's member entry in the association the task was sent from."""
+    from .services import member_search_refresh
+
+    return member_search_refresh(user_id=user_id)
+
+
+@shared_task
 def members_invitation_email(invitation_id: int) -> bool:
     """Email the invitation link, in the association's language. The link is signed here from
     the stored nonce, so no secret travels through the broker."""
