@@ -107,8 +107,15 @@ def full_answers(survey: Survey, **overrides: object) -> dict[int, object]:
 
 
 def respond(world: World, survey: Survey, key: str, **overrides: object) -> Participation:
+    return submit(world, survey, key, **overrides).participation
+
+
+def submit(
+    world: World, survey: Survey, key: str, receipt: str | None = None, **overrides: object
+) -> services.ResponseOutcome:
     return services.response_submit(
-        survey=survey, user_id=uid(world, key), raw=full_answers(survey, **overrides)
+        survey=survey, user_id=uid(world, key), raw=full_answers(survey, **overrides),
+        receipt=receipt,
     )
 
 
@@ -302,7 +309,8 @@ def test_no_column_links_an_anonymous_response_to_its_respondent(world: World):
         # Responses and answers: no user, no time, random keys.
         response_columns = _columns("surveys_response")
         answer_columns = _columns("surveys_answer")
-        assert set(response_columns) == {"id", "survey_id"}
+        # The receipt hash: of a code only the respondent holds (see below).
+        assert set(response_columns) == {"id", "survey_id", "receipt_hash"}
         assert response_columns["id"] == "uuid"
         assert not {"user_id", "created_at", "updated_at"} & set(answer_columns)
         assert not [c for c, t in answer_columns.items() if "timestamp" in t]
@@ -358,14 +366,47 @@ def test_anonymous_responses_share_no_xmin_with_their_respondents(committed):  #
             Notification.objects.filter(category=Category.POLLS).delete()
 
 
-def test_an_anonymous_response_is_final(world: World):
+def test_an_anonymous_response_changes_only_with_its_receipt(world: World):
     with tenant_context(world.alpha):
         survey = create(world, anonymous=True)
-        respond(world, survey, "amir")
-        with pytest.raises(ValidationError, match="anonymous response cannot be changed"):
-            respond(world, survey, "amir", **{"Your town": "Paris"})
-        assert Response.objects.count() == 1
-        assert Answer.objects.get(question=q(survey)["Your town"]).text == "Lyon"
+        first = submit(world, survey, "amir")
+        other = submit(world, survey, "agnes", **{"Your town": "Nantes"})
+        assert first.receipt and other.receipt and first.receipt != other.receipt
+        assert not first.changed
+        # Only the hash is stored, bound to this survey; the code itself is nowhere.
+        assert not Response.objects.filter(receipt_hash=first.receipt).exists()
+        # Without the code, or with someone else's (bound to its owner), nothing changes.
+        for receipt in (None, "", "AAAA-BBBB-CCCC-DDDD", other.receipt):
+            with pytest.raises(ValidationError, match="receipt code"):
+                submit(world, survey, "amir", receipt, **{"Your town": "Paris"})
+        towns = Answer.objects.filter(question=q(survey)["Your town"])
+        assert sorted(towns.values_list("text", flat=True)) == ["Lyon", "Nantes"]
+        # With it (typed in lower case, without dashes): the same response is replaced, and a
+        # new code is given (the old one no longer works).
+        typed = first.receipt.lower().replace("-", " ")
+        changed = submit(world, survey, "amir", typed, **{"Your town": "Paris"})
+        assert changed.changed and changed.receipt not in (None, first.receipt)
+        assert sorted(towns.values_list("text", flat=True)) == ["Nantes", "Paris"]
+        assert Response.objects.filter(survey=survey).count() == 2
+        assert Participation.objects.filter(survey=survey).count() == 2
+        assert not Participation.objects.filter(survey=survey, response__isnull=False).exists()
+        with pytest.raises(ValidationError, match="receipt code"):
+            submit(world, survey, "amir", first.receipt)
+        # The holder of the code finds their own answers again, nobody else does.
+        from shared_apps.surveys.selectors import my_answers
+
+        mine = my_answers(survey=survey, user_id=uid(world, "amir"), receipt=changed.receipt)
+        assert mine[q(survey)["Your town"].pk].text == "Paris"
+        assert my_answers(survey=survey, user_id=uid(world, "amir")) == {}
+        # A code of one survey means nothing in another.
+        second = create(world, title="Second", anonymous=True)
+        submit(world, second, "amir")
+        with pytest.raises(ValidationError, match="receipt code"):
+            submit(world, second, "amir", changed.receipt)
+        # Closed: no change, even with the code.
+        services.survey_close(survey=survey)
+        with pytest.raises(ValidationError, match="closed"):
+            submit(world, survey, "amir", changed.receipt, **{"Your town": "Nice"})
 
 
 def test_anonymity_cannot_change_once_someone_responded(world: World):

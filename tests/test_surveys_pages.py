@@ -121,18 +121,44 @@ def test_respond_bad_input_keeps_what_was_typed_then_edit(world: World, signed_i
     assert amir.post(f"/surveys/{survey.pk}/", form_data(survey)).status_code == 404
 
 
-def test_anonymous_survey_says_a_response_is_final(world: World, signed_in):  # noqa: ANN001
+def test_anonymous_response_is_changed_with_the_receipt_code(world: World, signed_in):  # noqa: ANN001
     with tenant_context(world.alpha):
         survey = create(world, "alice", anonymous=True)
+    url = f"/surveys/{survey.pk}/"
     amir = signed_in("alpha", "amir")
-    page = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
-    assert "This survey is anonymous." in page and "cannot be changed afterwards" in page
-    assert amir.post(f"/surveys/{survey.pk}/", form_data(survey)).status_code == 302
-    after = amir.get(f"/surveys/{survey.pk}/", **EN).content.decode()
-    assert "You responded on" in after and "Send my response" not in after
-    assert 'value="Lyon"' not in after  # anonymous answers cannot be shown back
-    refused = amir.post(f"/surveys/{survey.pk}/", form_data(survey), **EN)
-    assert refused.status_code == 400 and "cannot be changed" in refused.content.decode()
+    page = amir.get(url, **EN).content.decode()
+    assert "This survey is anonymous." in page and "this browser keeps a receipt code" in page
+    sent = amir.post(url, form_data(survey), **EN)
+    # The code is shown once on the page, and kept in this browser only (path /surveys/).
+    assert sent.status_code == 200
+    cookie = sent.cookies[f"cercle_survey_{survey.pk}"]
+    code = cookie.value
+    assert cookie["path"] == "/surveys/" and cookie["httponly"]
+    assert "Your receipt code" in sent.content.decode() and code in sent.content.decode()
+    # This browser sees its answers again and changes them.
+    again = amir.get(url, **EN).content.decode()
+    assert 'value="Lyon"' in again and "Save my answers" in again and 'name="receipt"' not in again
+    changed = amir.post(url, form_data(survey, **{"Your town": "Paris"}), **EN)
+    assert changed.status_code == 200
+    assert changed.cookies[f"cercle_survey_{survey.pk}"].value != code
+    with tenant_context(world.alpha):
+        towns = Answer.objects.filter(question=q(survey)["Your town"])
+        assert list(towns.values_list("text", flat=True)) == ["Paris"]
+    # Another device (no cookie): the answers are not shown; the code must be typed.
+    other = signed_in("alpha", "amir")
+    other.cookies.pop(f"cercle_survey_{survey.pk}", None)
+    elsewhere = other.get(url, **EN).content.decode()
+    assert 'value="Paris"' not in elsewhere and 'name="receipt"' in elsewhere
+    refused = other.post(url, form_data(survey, **{"Your town": "Nice"}), **EN)
+    assert refused.status_code == 400 and "receipt code" in refused.content.decode()
+    assert 'value="Nice"' in refused.content.decode()  # what was typed is not lost
+    current = changed.cookies[f"cercle_survey_{survey.pk}"].value
+    typed = other.post(url, {**form_data(survey, **{"Your town": "Nice"}), "receipt": current},
+                       **EN)
+    assert typed.status_code == 200
+    with tenant_context(world.alpha):
+        assert list(towns.values_list("text", flat=True)) == ["Nice"]
+        assert Participation.objects.get(user_id=uid(world, "amir")).response_id is None
 
 
 def test_a_question_with_answers_cannot_be_removed_from_the_page(world: World, signed_in):  # noqa: ANN001
@@ -317,19 +343,30 @@ def test_api_create_respond_edit_results_export(world: World, signed_in):  # noq
         assert not Survey.objects.exists()
 
 
-def test_api_anonymous_response_is_final_and_unlinked(world: World, signed_in):  # noqa: ANN001
+def test_api_anonymous_response_changes_with_its_receipt_and_stays_unlinked(
+    world: World, signed_in  # noqa: ANN001
+):
     with tenant_context(world.alpha):
         survey = create(world, "alice", anonymous=True)
         answers = {str(pk): value for pk, value in full_answers(survey).items()}
+        town = str(q(survey)["Your town"].pk)
     amir = signed_in("alpha", "amir")
     url = f"/api/v1/surveys/{survey.pk}/response/"
     first = put_json(amir, url, {"answers": answers})
-    assert first.status_code == 200 and first.json()["answers"] == {}
-    assert first.json()["editable"] is False
-    again = put_json(amir, url, {"answers": answers})
-    assert again.status_code == 400 and "cannot be changed" in json.dumps(again.json())
+    assert first.status_code == 200 and first.json()["editable"] is True
+    code = first.json()["receipt"]
+    assert first.json()["answers"][town] == "Lyon"
+    assert amir.get(url).json()["answers"] == {}  # without the code: nothing to show
+    assert amir.get(url, {"receipt": code}).json()["answers"][town] == "Lyon"
+    without = put_json(amir, url, {"answers": {**answers, town: "Paris"}})
+    assert without.status_code == 400 and "receipt code" in json.dumps(without.json())
+    changed = put_json(amir, url, {"answers": {**answers, town: "Paris"}, "receipt": code})
+    assert changed.status_code == 200 and changed.json()["answers"][town] == "Paris"
+    assert changed.json()["receipt"] != code
+    assert amir.get(f"/api/v1/surveys/{survey.pk}/").json()["can_respond"] is True
     with tenant_context(world.alpha):
         assert Participation.objects.get(user_id=uid(world, "amir")).response_id is None
+        assert Answer.objects.filter(response__survey=survey).count() == len(answers)
 
 
 def test_surveys_endpoints_are_in_the_schema_without_warnings(world: World):

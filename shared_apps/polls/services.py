@@ -20,9 +20,6 @@ Anonymous ballots — the design, and its limits:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,7 +34,12 @@ from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
-from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
+from shared_apps.workspace.anonymity import (
+    receipt_hash,
+    receipt_new,
+    rows_shuffle,
+    vacuum_after_commit,
+)
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 
 from .models import (
@@ -355,14 +357,8 @@ class VoteOutcome:
     receipt: str | None = None  # anonymous polls: the code to change the vote later
 
 
-def _new_receipt() -> str:
-    code = base64.b32encode(secrets.token_bytes(10)).decode()  # 80 bits, 16 characters
-    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
-
-
 def _receipt_hash(poll: Poll, receipt: str) -> str:
-    normalised = "".join(ch for ch in receipt.upper() if ch.isalnum())
-    return hashlib.sha256(f"cercle.polls:{poll.pk}:{normalised}".encode()).hexdigest()
+    return receipt_hash(f"cercle.polls:{poll.pk}", receipt)
 
 
 def _clean_choices(poll: Poll, choices: list[int]) -> list[int]:
@@ -416,7 +412,7 @@ def vote_cast(
         if not updated:
             Ballot.objects.create(poll=poll, user_id=user_id, choices=choices)
         return VoteOutcome(changed=already)
-    new_receipt = _new_receipt()
+    new_receipt = receipt_new()
     if already:
         ballot = None
         if receipt:

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.spaces.selectors import space_for_reader
 from shared_apps.workspace.access import member_required
+from shared_apps.workspace.receipt_cookie import receipt_remember
 from shared_apps.workspace.signed_links import LinkInvalid
 
 from . import policy, services
@@ -92,15 +92,8 @@ def cast(poll: Poll, user_id: int, data: object, receipt: str | None) -> service
 def _remember_receipt(
     request: HttpRequest, response: HttpResponse, poll: Poll, receipt: str | None
 ) -> None:
-    """Keep the anonymous receipt code in the voter's browser only (never on the server)."""
-    if not receipt:
-        return
-    closes = poll.closes_at
-    max_age = int((closes - timezone.now()).total_seconds()) + 86400 if closes else 31536000
-    response.set_cookie(
-        RECEIPT_COOKIE.format(pk=poll.pk), receipt, max_age=max(max_age, 60), path="/polls/",
-        httponly=True, samesite="Lax", secure=request.is_secure(),
-    )
+    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=poll.pk), receipt=receipt,
+                     closes_at=poll.closes_at, path="/polls/")
 
 
 # --- Pages -------------------------------------------------------------------------------------

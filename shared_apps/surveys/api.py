@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -125,8 +130,8 @@ class SurveyDetailOut(SurveyOut):
     questions = SurveyQuestionOut(many=True)
     my_answers = serializers.DictField(
         child=serializers.JSONField(),
-        help_text="The member's answers by question id (named surveys; anonymous answers "
-        "cannot be found again).",
+        help_text="The member's answers by question id (named surveys; anonymous answers: "
+        "GET /response/ with the receipt code).",
     )
     can_respond = serializers.BooleanField()
     can_manage = serializers.BooleanField()
@@ -187,13 +192,26 @@ class SurveyResponseIn(serializers.Serializer):
         help_text="By question id: text, a choice id, a list of choice ids, a number, "
         "true/false or an ISO date (YYYY-MM-DD).",
     )
+    receipt = serializers.CharField(
+        max_length=40, required=False, allow_blank=True,
+        help_text="Anonymous surveys: the receipt code returned with the previous response, "
+        "needed to change it.",
+    )
 
 
 class SurveyResponseOut(serializers.Serializer):
     responded_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     editable = serializers.BooleanField()
-    answers = serializers.DictField(child=serializers.JSONField())
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="By question id. Anonymous surveys: only with the receipt code.",
+    )
+    receipt = serializers.CharField(
+        required=False,
+        help_text="Anonymous surveys, after responding: a new receipt code, returned once and "
+        "stored nowhere (only its hash): keep it to change the response.",
+    )
 
 
 class SurveyBarOut(serializers.Serializer):
@@ -254,10 +272,12 @@ def _api_value(answer: object, kind: str) -> object:
     return raw
 
 
-def _answers_out(survey: Survey, user_id: int, questions: list[Question]) -> dict:
+def _answers_out(
+    survey: Survey, user_id: int, questions: list[Question], receipt: str | None = None
+) -> dict:
     kinds = {q.pk: q.kind for q in questions}
     return {str(pk): _api_value(a, kinds[pk])
-            for pk, a in my_answers(survey=survey, user_id=user_id).items()}
+            for pk, a in my_answers(survey=survey, user_id=user_id, receipt=receipt).items()}
 
 
 def _detail_out(survey: Survey, membership: Membership) -> dict:
@@ -271,8 +291,7 @@ def _detail_out(survey: Survey, membership: Membership) -> dict:
         introduction=survey.introduction,
         questions=[_question_out(q) for q in questions],
         my_answers=_answers_out(survey, user_id, questions),
-        can_respond=policy.can_respond(membership, survey)
-        and not (survey.anonymous and participation is not None),
+        can_respond=policy.can_respond(membership, survey),
         can_manage=policy.can_manage(membership, survey),
         can_view_results=policy.can_view_results(membership, survey),
         can_export=policy.can_export(membership, survey),
@@ -440,22 +459,30 @@ class SurveyResponseApi(APIView):
     permission_classes = [IsMember]
     required_action = "workspace.view"
 
-    def _out(self, survey: Survey, membership: Membership) -> dict:
+    def _out(self, survey: Survey, membership: Membership, receipt: str | None) -> dict:
         participation = participation_of(survey=survey, user_id=membership.user_id)
         if participation is None:
             raise NotFound
         return {
             "responded_at": participation.created_at, "updated_at": participation.updated_at,
-            "editable": survey.is_open and not survey.anonymous,
-            "answers": _answers_out(survey, membership.user_id, questions_of(survey)),
+            "editable": survey.is_open,
+            "answers": _answers_out(survey, membership.user_id, questions_of(survey), receipt),
         }
 
-    @extend_schema(responses=SurveyResponseOut, summary="The member's own response")
+    @extend_schema(
+        responses=SurveyResponseOut, summary="The member's own response",
+        parameters=[OpenApiParameter(
+            "receipt", str, required=False,
+            description="Anonymous surveys: the receipt code, to see one's own answers.",
+        )],
+    )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self._out(_survey(request, pk), _membership(request)))
+        receipt = request.query_params.get("receipt") or None
+        return Response(self._out(_survey(request, pk), _membership(request), receipt))
 
     @extend_schema(request=SurveyResponseIn, responses=SurveyResponseOut,
-                   summary="Respond, or change one's response until the close (named surveys)")
+                   summary="Respond, or change one's response until the close (anonymous "
+                   "surveys: with the receipt code)")
     def put(self, request: Request, pk: int) -> Response:
         survey = _survey(request, pk)
         membership = _membership(request)
@@ -470,10 +497,16 @@ class SurveyResponseApi(APIView):
                 raise ValidationError({"answers": [_("Unknown question: %(key)s.")
                                                    % {"key": key}]}) from exc
         try:
-            services.response_submit(survey=survey, user_id=membership.user_id, raw=raw)
+            outcome = services.response_submit(
+                survey=survey, user_id=membership.user_id, raw=raw,
+                receipt=data.get("receipt") or None,
+            )
         except DjangoValidationError as error:
             raise _fail(error) from error
-        return Response(self._out(survey, membership))
+        out = self._out(survey, membership, outcome.receipt)
+        if outcome.receipt:
+            out["receipt"] = outcome.receipt
+        return Response(out)
 
 
 class SurveyResultsApi(APIView):

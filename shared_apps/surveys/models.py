@@ -8,7 +8,9 @@ random UUID keys (so their ids do not reveal the order in which members answered
 anonymous response rewrites all of the survey's responses and answers in random order, so
 PostgreSQL's hidden `xmin` and the rows' physical order do not pair a participation with its
 response either (`shared_apps.workspace.anonymity`, shared with polls). For a named survey
-the participation row points to its response, which lets the member edit it until the close."""
+the participation row points to its response, which lets the member edit it until the close;
+for an anonymous one the member holds a receipt code (kept in their browser, shown once) and
+the response stores only its hash, as polls do for anonymous ballots."""
 
 from __future__ import annotations
 
@@ -118,6 +120,15 @@ class Response(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    # Anonymous surveys: SHA-256 of the survey, the member and a code only they hold, so they
+    # (and nobody else) can find their response again to change it. Empty for named surveys.
+    receipt_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 — unique when set
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "receipt_hash"],
+                                    name="surveys_response_receipt_once")
+        ]
 
     def __str__(self) -> str:
         return f"response to {self.survey_id}"

@@ -15,8 +15,18 @@ from shared_apps.members.policy import can
 from shared_apps.members.selectors import member_display_names
 from shared_apps.spaces.models import Space, SpaceMembership, SpaceMembershipStatus, SpaceRole
 from shared_apps.spaces.selectors import spaces_readable
+from shared_apps.workspace.anonymity import receipt_hash
 
-from .models import CHOICE_KINDS, TEXT_KINDS, Answer, Participation, Question, QuestionKind, Survey
+from .models import (
+    CHOICE_KINDS,
+    TEXT_KINDS,
+    Answer,
+    Participation,
+    Question,
+    QuestionKind,
+    Response,
+    Survey,
+)
 
 
 def surveys_for(*, user_id: int) -> QuerySet[Survey]:
@@ -82,13 +92,33 @@ def participation_of(*, survey: Survey, user_id: int) -> Participation | None:
     return Participation.objects.filter(survey=survey, user_id=user_id).first()
 
 
-def my_answers(*, survey: Survey, user_id: int) -> dict[int, Answer]:
-    """The member's own answers by question id (named surveys only: anonymous answers cannot
-    be found again)."""
-    participation = participation_of(survey=survey, user_id=user_id)
-    if participation is None or participation.response_id is None:
+def survey_receipt_hash(survey: Survey, user_id: int, receipt: str) -> str:
+    """Bound to the survey and the member too: a code handed to someone else does not let them
+    change its owner's response. Without the code (80 random bits) the hash names no one."""
+    return receipt_hash(f"cercle.surveys:{survey.pk}:{user_id}", receipt)
+
+
+def anonymous_response(*, survey: Survey, user_id: int, receipt: str | None) -> Response | None:
+    """The member's anonymous response, found with their receipt code."""
+    if not survey.anonymous or not receipt:
+        return None
+    return Response.objects.filter(
+        survey=survey, receipt_hash=survey_receipt_hash(survey, user_id, receipt)
+    ).first()
+
+
+def my_answers(*, survey: Survey, user_id: int, receipt: str | None = None) -> dict[int, Answer]:
+    """The member's own answers by question id. For an anonymous survey only the holder of the
+    receipt code can find them (nothing else links the member to their answers)."""
+    if survey.anonymous:
+        response = anonymous_response(survey=survey, user_id=user_id, receipt=receipt)
+        response_id = response.pk if response else None
+    else:
+        participation = participation_of(survey=survey, user_id=user_id)
+        response_id = participation.response_id if participation else None
+    if response_id is None:
         return {}
-    return {a.question_id: a for a in Answer.objects.filter(response_id=participation.response_id)}
+    return {a.question_id: a for a in Answer.objects.filter(response_id=response_id)}
 
 
 def answer_as_raw(answer: Answer, kind: str) -> object:

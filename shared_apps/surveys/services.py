@@ -22,7 +22,11 @@ from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
 from shared_apps.spaces.selectors import space_member_user_ids
-from shared_apps.workspace.anonymity import rows_shuffle, vacuum_after_commit
+from shared_apps.workspace.anonymity import (
+    receipt_new,
+    rows_shuffle,
+    vacuum_after_commit,
+)
 
 from .models import (
     CHOICE_KINDS,
@@ -34,6 +38,7 @@ from .models import (
     Response,
     Survey,
 )
+from .selectors import anonymous_response, survey_receipt_hash
 
 URLCONF = "cercle.urls_tenants"  # tasks reverse too, outside any request
 TARGET_TYPE = "surveys.survey"
@@ -517,12 +522,21 @@ def answers_check(*, survey: Survey, raw: Mapping[int, object]) -> dict[int, dic
     return parsed
 
 
+@dataclass(frozen=True)
+class ResponseOutcome:
+    participation: Participation
+    changed: bool  # an earlier response was replaced
+    receipt: str | None = None  # anonymous surveys: the code to change the response later
+
+
 @transaction.atomic
-def response_submit(*, survey: Survey, user_id: int, raw: Mapping[int, object]) -> Participation:
-    """Record (or, for a named survey, replace) this member's answers. The caller has checked
-    that they are in the audience. Refused when the survey is not open, and for an anonymous
-    survey when they already responded: nothing links them to their answers any more, so
-    those answers cannot be found again to change them."""
+def response_submit(
+    *, survey: Survey, user_id: int, raw: Mapping[int, object], receipt: str | None = None
+) -> ResponseOutcome:
+    """Record this member's answers, or replace them until the close. The caller has checked
+    that they are in the audience. Refused when the survey is not open. For an anonymous
+    survey nothing links the member to their answers, so changing them needs the receipt code
+    given with the previous response; a new code is returned each time."""
     survey = Survey.objects.select_for_update().select_related("space").get(pk=survey.pk)
     if survey.is_draft:
         raise ValidationError(_("This survey is not open yet."))
@@ -530,18 +544,32 @@ def response_submit(*, survey: Survey, user_id: int, raw: Mapping[int, object]) 
         raise ValidationError(_("This survey is closed: responses can no longer be given or "
                                 "changed."))
     participation = Participation.objects.filter(survey=survey, user_id=user_id).first()
-    if survey.anonymous and participation is not None:
-        raise ValidationError(_("You have already responded to this anonymous survey; an "
-                                "anonymous response cannot be changed."))
+    already = participation is not None
+    response: Response | None = None
+    if already:
+        response = (
+            anonymous_response(survey=survey, user_id=user_id, receipt=receipt)
+            if survey.anonymous
+            else participation.response
+        )
+        if survey.anonymous and response is None:
+            raise ValidationError({"receipt": [_(
+                "You have already responded. To change an anonymous response, give the "
+                "receipt code you were shown when you responded."
+            )]})
     parsed = answers_check(survey=survey, raw=raw)
     now = timezone.now()
-    if participation is not None and participation.response_id is not None:
-        response = participation.response
+    new_receipt = receipt_new() if survey.anonymous else None
+    hashed = survey_receipt_hash(survey, user_id, new_receipt) if new_receipt else None
+    if already and response is not None:
         response.answers.all().delete()
+        if survey.anonymous:
+            response.receipt_hash = hashed
+            response.save(update_fields=["receipt_hash"])
         participation.updated_at = now
         participation.save(update_fields=["updated_at"])
     else:
-        response = Response.objects.create(survey=survey)
+        response = Response.objects.create(survey=survey, receipt_hash=hashed)
         participation = Participation.objects.create(
             survey=survey, user_id=user_id, created_at=now, updated_at=now,
             # Anonymous: no link from who to what.
@@ -558,4 +586,4 @@ def response_submit(*, survey: Survey, user_id: int, raw: Mapping[int, object]) 
             Response.objects.filter(survey=survey), Answer.objects.filter(response__survey=survey)
         )
         vacuum_after_commit(Response, Answer)
-    return participation
+    return ResponseOutcome(participation=participation, changed=already, receipt=new_receipt)

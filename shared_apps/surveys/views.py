@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.workspace.access import member_required
+from shared_apps.workspace.receipt_cookie import receipt_remember
 
 from . import policy, services
 from .charts import bar_chart, scale_chart
@@ -24,6 +25,7 @@ from .forms import QuestionForm, SurveyEditForm, SurveyForm
 from .models import CHOICE_KINDS, QuestionKind, Survey
 from .selectors import (
     Results,
+    anonymous_response,
     answer_as_raw,
     creatable_spaces,
     my_answers,
@@ -36,6 +38,7 @@ from .selectors import (
 )
 
 PAGE_SIZE = 20
+RECEIPT_COOKIE = "cercle_survey_{pk}"
 
 
 def _survey(request: HttpRequest, pk: int) -> Survey:
@@ -136,49 +139,70 @@ def _posted_answers(request: HttpRequest, survey: Survey) -> dict[int, object]:
     return raw
 
 
+def _remember_receipt(
+    request: HttpRequest, response: HttpResponse, survey: Survey, receipt: str | None
+) -> None:
+    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=survey.pk),
+                     receipt=receipt, closes_at=survey.closes_at, path="/surveys/")
+
+
 @member_required()
 @require_http_methods(["GET", "POST"])
 def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(request, pk)
     membership = request.membership
     user_id = membership.user_id
-    participation = participation_of(survey=survey, user_id=user_id)
-    can_respond = policy.can_respond(membership, survey) and not (
-        survey.anonymous and participation is not None
-    )
+    kinds = {q.pk: q.kind for q in survey.questions.all()}
+    # Anonymous surveys: the code this browser keeps, or the one typed to change a response.
+    receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=survey.pk))
     errors: dict = {}
     top_errors: list[str] = []
+    new_receipt = None
     status = 200
     if request.method == "POST":
         if not policy.can_respond(membership, survey):
             raise Http404
         raw = _posted_answers(request, survey)
+        receipt = (request.POST.get("receipt") or "").strip() or receipt
         try:
-            services.response_submit(survey=survey, user_id=user_id, raw=raw)
+            outcome = services.response_submit(
+                survey=survey, user_id=user_id, raw=raw, receipt=receipt
+            )
         except ValidationError as error:
             status = 400
             if hasattr(error, "error_dict"):
                 errors = error.message_dict
+                top_errors = errors.pop("receipt", []) + errors.pop("__all__", [])
             else:
                 top_errors = error.messages
             values = raw
         else:
-            messages.success(request, _("Thank you: your response is recorded."))
-            return redirect("surveys_detail", pk=survey.pk)
-    else:
-        answers = my_answers(survey=survey, user_id=user_id)
-        kinds = {q.pk: q.kind for q in survey.questions.all()}
+            if not outcome.receipt:
+                messages.success(request, _("Your answers have been changed.") if outcome.changed
+                                 else _("Thank you: your response is recorded."))
+                return redirect("surveys_detail", pk=survey.pk)
+            # Shown once, on the page itself (not in a toast that may be missed).
+            receipt = new_receipt = outcome.receipt
+    if status == 200:
+        answers = my_answers(survey=survey, user_id=user_id, receipt=receipt)
         values = {pk_: answer_as_raw(a, kinds[pk_]) for pk_, a in answers.items()}
+    participation = participation_of(survey=survey, user_id=user_id)
+    receipt_known = survey.anonymous and anonymous_response(
+        survey=survey, user_id=user_id, receipt=receipt
+    ) is not None
     fields = _answer_fields(survey, values, errors)
-    return render(request, "surveys/detail.html", {
+    response = render(request, "surveys/detail.html", {
         "survey": survey, "fields": fields, "participation": participation,
         "errors": errors, "top_errors": top_errors,
         "error_list": [(f, e) for f in fields for e in f["errors"]],
-        "can_respond": can_respond,
+        "can_respond": policy.can_respond(membership, survey),
+        "receipt_known": receipt_known, "new_receipt": new_receipt,
         "in_audience": policy.is_in_audience(membership, survey),
         "can_manage": policy.can_manage(membership, survey),
         "can_results": policy.can_view_results(membership, survey),
     }, status=status)
+    _remember_receipt(request, response, survey, new_receipt)
+    return response
 
 
 # --- Editing ------------------------------------------------------------------------------------

@@ -16,10 +16,27 @@ tools could still correlate. No table, column or query can."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
+import secrets
 
 from django.db import models, transaction
 from django.db.models import QuerySet
+
+
+def receipt_new() -> str:
+    """A receipt code for an anonymous vote or response: 80 random bits, shown once to the
+    person (and kept in their browser), never stored — only its hash is."""
+    code = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
+def receipt_hash(scope: str, receipt: str) -> str:
+    """The stored form of a receipt code, bound to one poll or survey (`scope`); case, spaces
+    and dashes typed by the person do not matter."""
+    normalised = "".join(ch for ch in receipt.upper() if ch.isalnum())
+    return hashlib.sha256(f"{scope}:{normalised}".encode()).hexdigest()
 
 
 def rows_shuffle(*querysets: QuerySet) -> None:
