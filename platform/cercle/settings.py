@@ -285,6 +285,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shared_apps.events.tasks.events_reminders_all",
         "schedule": crontab(minute=15),
     },
+    # Polls and surveys: those who have not answered, the day before the deadline (hourly,
+    # idempotent).
+    "polls-deadline-reminders-hourly": {
+        "task": "shared_apps.polls.tasks.polls_deadline_reminders_all",
+        "schedule": crontab(minute=20),
+    },
+    "surveys-deadline-reminders-hourly": {
+        "task": "shared_apps.surveys.tasks.surveys_deadline_reminders_all",
+        "schedule": crontab(minute=25),
+    },
 }
 
 # --- Documents: storage quota without a plan, and the largest upload (decimal MB) ------------

@@ -21,19 +21,8 @@ def events_reminders() -> int:
 @shared_task
 def events_reminders_all() -> int:
     """Every hour, from beat: the reminders of every active association, one after the other."""
-    from django_tenants.utils import tenant_context
-
-    from tenants.models import Association, AssociationStatus
+    from shared_apps.workspace.fanout import each_active_association
 
     from .services import reminders_send
 
-    total = 0
-    for association in Association.objects.exclude(schema_name="public").exclude(
-        status=AssociationStatus.SUSPENDED
-    ):
-        try:
-            with tenant_context(association):
-                total += reminders_send()
-        except Exception:  # noqa: BLE001 — one association must not stop the others
-            logger.exception("event reminders failed for %s", association.schema_name)
-    return total
+    return each_active_association(reminders_send, what="event reminders")

@@ -21,20 +21,8 @@ def news_ack_reminders() -> int:
 @shared_task
 def news_ack_reminders_all() -> int:
     """Daily, from beat: the reminders of every active association, one after the other."""
-    from django_tenants.utils import tenant_context
-
-    from tenants.models import Association, AssociationStatus
+    from shared_apps.workspace.fanout import each_active_association
 
     from .services import ack_reminders_send
 
-    total = 0
-    # Suspended associations send nothing; the template schema is not an Association.
-    for association in Association.objects.exclude(schema_name="public").exclude(
-        status=AssociationStatus.SUSPENDED
-    ):
-        try:
-            with tenant_context(association):
-                total += ack_reminders_send()
-        except Exception:  # noqa: BLE001 — one association must not stop the others
-            logger.exception("news reminders failed for %s", association.schema_name)
-    return total
+    return each_active_association(ack_reminders_send, what="news reminders")

@@ -49,6 +49,8 @@ class Poll(models.Model):
     )
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When those who had not voted were reminded of the deadline (once per deadline).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # A date poll turned into an event: its id in the events app (no FK: apps stay decoupled).

@@ -21,10 +21,11 @@ Anonymous ballots — the design, and its limits:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +64,9 @@ MAX_OPTIONS = 30
 MAX_LABEL = 200
 # A signed link keeps working while the poll is open; this bounds links to polls without one.
 LINK_MAX_AGE = 365 * 24 * 3600
+# Those who have not voted are reminded once, in the day before the deadline — for polls that
+# were open longer than that (a shorter poll's opening notice is recent enough).
+REMIND_BEFORE = timedelta(hours=24)
 
 
 def _refuse(message: str, field: str | None = None) -> ValidationError:
@@ -293,6 +297,7 @@ def poll_update(
         raise _refuse(_("This poll is closed: it can no longer be changed."))
     if deadline != poll.deadline:
         poll.deadline = _check_deadline(deadline)
+        poll.reminded_at = None  # a new deadline deserves its own reminder
     if results_visibility is not None and not poll.is_date_poll:
         if results_visibility not in ResultsVisibility.values:
             raise _refuse(_("Choose when results are shown."), "results_visibility")
@@ -330,6 +335,42 @@ def poll_update(
         summary=question[:300]
     )
     return poll
+
+
+def deadline_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind the audience members who have not voted that a poll closes within a day, once
+    per deadline, with their own vote link. Idempotent: run it as often as you like (beat runs
+    it hourly). Returns how many members were reminded."""
+    now = now or timezone.now()
+    due = Poll.objects.filter(
+        closed_at__isnull=True, reminded_at__isnull=True,
+        deadline__gt=now, deadline__lte=now + REMIND_BEFORE,
+        created_at__lte=F("deadline") - REMIND_BEFORE,
+    ).values_list("pk", flat=True)
+    return sum(_deadline_remind(pk, now) for pk in due)
+
+
+@transaction.atomic
+def _deadline_remind(pk: int, now: datetime) -> int:
+    # Locked and checked again: two runs at once remind once.
+    poll = Poll.objects.select_for_update(skip_locked=True).filter(
+        pk=pk, reminded_at__isnull=True, closed_at__isnull=True
+    ).first()
+    if poll is None:
+        return 0
+    poll.reminded_at = now
+    poll.save(update_fields=["reminded_at"])
+    voted = set(Participation.objects.filter(poll=poll).values_list("user_id", flat=True))
+    targets = [u for u in audience_user_ids(poll) if u not in voted and u != poll.author_id]
+    if poll.is_date_poll:
+        text = _("Last day to say when you can come: %(question)s")
+    else:
+        text = _("Last day to vote: %(question)s")
+    text = text % {"question": poll.question}
+    for user_id in targets:
+        notify(user_ids=[user_id], category=Category.POLLS, text=text,
+               url=vote_link_path(poll, user_id), space_id=poll.space_id)
+    return len(targets)
 
 
 @transaction.atomic

@@ -44,6 +44,8 @@ class Survey(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     # Closed by hand before the deadline.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When those who had not responded were reminded of the deadline (once per deadline).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

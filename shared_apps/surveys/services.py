@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,9 @@ from .models import (
 from .selectors import anonymous_response, survey_receipt_hash
 
 URLCONF = "cercle.urls_tenants"  # tasks reverse too, outside any request
+# Those who have not responded are reminded once, in the day before the deadline — for
+# surveys that were open longer than that (a shorter survey's opening notice is recent enough).
+REMIND_BEFORE = timedelta(hours=24)
 TARGET_TYPE = "surveys.survey"
 MAX_TITLE = 200
 MAX_INTRODUCTION = 10_000
@@ -257,6 +260,7 @@ def survey_update(
     title, introduction = _clean_survey(title, introduction)
     if closes_at != survey.closes_at:
         _check_deadline(closes_at)
+        survey.reminded_at = None  # a new deadline deserves its own reminder
     if anonymous is not None and anonymous != survey.anonymous:
         if survey.participations.exists():
             raise ValidationError({"anonymous": [
@@ -299,6 +303,43 @@ def survey_open(*, survey: Survey) -> Survey:
     )
     _index(survey)
     return survey
+
+
+def deadline_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind the audience members who have not responded that a survey closes within a day,
+    once per deadline. Idempotent: run it as often as you like (beat runs it hourly). Returns
+    how many members were reminded."""
+    now = now or timezone.now()
+    due = Survey.objects.filter(
+        opened_at__isnull=False, closed_at__isnull=True, reminded_at__isnull=True,
+        closes_at__gt=now, closes_at__lte=now + REMIND_BEFORE,
+        opened_at__lte=F("closes_at") - REMIND_BEFORE,
+    ).values_list("pk", flat=True)
+    return sum(_deadline_remind(pk, now) for pk in due)
+
+
+@transaction.atomic
+def _deadline_remind(pk: int, now: datetime) -> int:
+    # Locked and checked again: two runs at once remind once.
+    survey = Survey.objects.select_for_update(skip_locked=True).filter(
+        pk=pk, reminded_at__isnull=True, closed_at__isnull=True
+    ).select_related("space").first()
+    if survey is None:
+        return 0
+    survey.reminded_at = now
+    survey.save(update_fields=["reminded_at"])
+    responded = set(survey.participations.values_list("user_id", flat=True))
+    targets = [
+        u for u in space_member_user_ids(space=survey.space)
+        if u not in responded and u != survey.author_id
+    ]
+    if targets:
+        notify(
+            user_ids=targets, category=Category.POLLS,
+            text=_("Last day to respond: %(title)s") % {"title": survey.title},
+            url=survey_url(survey), space_id=survey.space_id,
+        )
+    return len(targets)
 
 
 @transaction.atomic

@@ -1,0 +1,16 @@
+"""Celery work of the surveys app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def surveys_deadline_reminders_all() -> int:
+    """Every hour, from beat: remind those who have not responded, in every active
+    association."""
+    from shared_apps.workspace.fanout import each_active_association
+
+    from .services import deadline_reminders_send
+
+    return each_active_association(deadline_reminders_send, what="survey reminders")
