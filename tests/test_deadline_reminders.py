@@ -114,8 +114,8 @@ def test_a_survey_reminds_those_who_have_not_responded_once(world: World):
         surveys.survey_close(survey=shut)
         assert draft.is_draft and fresh.pk
         assert surveys.deadline_reminders_send() == 0
-        # Moving the deadline resets the reminder.
-        survey.refresh_from_db()
+        # Moving the deadline resets the reminder (from the instance loaded before the reminder
+        # went out: the update reads the row again, so it keeps when the survey was opened).
         surveys.survey_update(survey=survey, title=survey.title, introduction="",
                               results_to_respondents=False,
                               closes_at=timezone.now() + timedelta(hours=6))
@@ -123,6 +123,10 @@ def test_a_survey_reminds_those_who_have_not_responded_once(world: World):
 
 
 def test_the_hourly_tasks_remind_in_each_association_and_never_across(world: World):
+    from tenants.models import Association
+
+    # Each association's reminders are written in its own language.
+    Association.objects.filter(pk=world.alpha.pk).update(language="en")
     with tenant_context(world.alpha):
         poll = ask(world, question="Alpha poll", deadline=timezone.now() + timedelta(hours=8))
         age(Poll, poll.pk, "created_at", 2)
@@ -140,14 +144,28 @@ def test_the_hourly_tasks_remind_in_each_association_and_never_across(world: Wor
     with tenant_context(world.alpha):
         assert {n.text for n in Notification.objects.filter(text__startswith="Last day")} == {
             "Last day to vote: Alpha poll", "Last day to respond: Alpha survey"}
-    with tenant_context(world.beta):
-        texts = {n.text for n in Notification.objects.filter(text__startswith="Last day")}
-        assert texts == {"Last day to vote: Beta poll"}
-        assert set(Notification.objects.filter(text__startswith="Last day")
+    with tenant_context(world.beta):  # in French, beta's language
+        texts = {n.text for n in Notification.objects.filter(text__startswith="Dernier jour")}
+        assert texts == {"Dernier jour pour voter\u00a0: Beta poll"}
+        assert set(Notification.objects.filter(text__startswith="Dernier jour")
                    .values_list("user_id", flat=True)) == {
             uid(world, k) for k in ("berta", "boris", "bella", "sam")}
+        assert not Notification.objects.filter(text__contains="Alpha").exists()
     connection.set_schema_to_public()
     assert polls_deadline_reminders_all() == 0 and surveys_deadline_reminders_all() == 0
+
+
+def test_read_only_associations_get_no_poll_or_survey_reminders(world: World):
+    from tenants.models import Association, AssociationStatus
+
+    with tenant_context(world.beta):
+        poll = ask(world, "bob", question="Beta poll", deadline=timezone.now() + timedelta(hours=8))
+        age(Poll, poll.pk, "created_at", 2)
+    Association.objects.filter(pk=world.beta.pk).update(status=AssociationStatus.READ_ONLY)
+    connection.set_schema_to_public()
+    assert polls_deadline_reminders_all() == 0  # members there cannot vote
+    with tenant_context(world.beta):
+        assert Poll.objects.get(pk=poll.pk).reminded_at is None
 
 
 def test_every_beat_entry_names_a_registered_task():

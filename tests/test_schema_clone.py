@@ -9,6 +9,13 @@ from django.db import connection
 from tenants.schemas import schema_clone, schema_drop
 
 CATALOGUE = {
+    # Every relation but indexes (compared below by definition): a view, a partitioned table
+    # or a free-standing sequence made by a migration would be missed by a clone of tables.
+    "relations": """
+        SELECT c.relname, c.relkind FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind NOT IN ('i', 'I')
+    """,
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                a.attidentity, pg_get_expr(d.adbin, d.adrelid)

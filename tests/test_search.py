@@ -264,9 +264,10 @@ def test_a_renamed_account_is_found_by_its_new_name_everywhere(
         with tenant_context(association):
             assert found(world, key, "samira") == [(Kind.MEMBER, "Samira Renamed")]
             assert found(world, key, "both") == []
-    # Someone else's association is not touched: alpha's index does not gain beta's people.
-    with tenant_context(world.alpha):
-        assert found(world, "alice", "bob") == []
+    # One entry per association still: refreshed in place, not added.
+    for association in (world.alpha, world.beta):
+        with tenant_context(association):
+            assert SearchEntry.objects.filter(kind=Kind.MEMBER, title="Samira Renamed").count() == 1
 
 
 def test_unindexed_items_are_not_found(world) -> None:  # noqa: ANN001

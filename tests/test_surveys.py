@@ -375,8 +375,10 @@ def test_an_anonymous_response_changes_only_with_its_receipt(world: World):
         assert not first.changed
         # Only the hash is stored, bound to this survey; the code itself is nowhere.
         assert not Response.objects.filter(receipt_hash=first.receipt).exists()
-        # Without the code, or with someone else's (bound to its owner), nothing changes.
-        for receipt in (None, "", "AAAA-BBBB-CCCC-DDDD", other.receipt):
+        # Without the code, or with a wrong one, nothing changes. (As for polls, the code is the
+        # only key: it is bound to the survey, not to the member, so that a leaked code cannot
+        # be tried against each member to name its respondent.)
+        for receipt in (None, "", "AAAA-BBBB-CCCC-DDDD"):
             with pytest.raises(ValidationError, match="receipt code"):
                 submit(world, survey, "amir", receipt, **{"Your town": "Paris"})
         towns = Answer.objects.filter(question=q(survey)["Your town"])

@@ -153,6 +153,10 @@ def test_anonymous_response_is_changed_with_the_receipt_code(world: World, signe
     assert refused.status_code == 400 and "receipt code" in refused.content.decode()
     assert 'value="Nice"' in refused.content.decode()  # what was typed is not lost
     current = changed.cookies[f"cercle_survey_{survey.pk}"].value
+    # A typed code with an answer refused: the code is kept (cookie), not asked for again.
+    bad = other.post(url, {**form_data(survey, **{"Your town": ""}), "receipt": current}, **EN)
+    assert bad.status_code == 400 and 'name="receipt"' not in bad.content.decode()
+    assert bad.cookies[f"cercle_survey_{survey.pk}"].value == current
     typed = other.post(url, {**form_data(survey, **{"Your town": "Nice"}), "receipt": current},
                        **EN)
     assert typed.status_code == 200
@@ -357,7 +361,9 @@ def test_api_anonymous_response_changes_with_its_receipt_and_stays_unlinked(
     code = first.json()["receipt"]
     assert first.json()["answers"][town] == "Lyon"
     assert amir.get(url).json()["answers"] == {}  # without the code: nothing to show
-    assert amir.get(url, {"receipt": code}).json()["answers"][town] == "Lyon"
+    assert amir.get(url, HTTP_X_RECEIPT=code).json()["answers"][town] == "Lyon"
+    # Never in the URL (URLs end up in logs): a query parameter is ignored.
+    assert amir.get(url, {"receipt": code}).json()["answers"] == {}
     without = put_json(amir, url, {"answers": {**answers, town: "Paris"}})
     assert without.status_code == 400 and "receipt code" in json.dumps(without.json())
     changed = put_json(amir, url, {"answers": {**answers, town: "Paris"}, "receipt": code})

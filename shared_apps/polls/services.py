@@ -354,7 +354,8 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
 def _deadline_remind(pk: int, now: datetime) -> int:
     # Locked and checked again: two runs at once remind once.
     poll = Poll.objects.select_for_update(skip_locked=True).filter(
-        pk=pk, reminded_at__isnull=True, closed_at__isnull=True
+        pk=pk, reminded_at__isnull=True, closed_at__isnull=True,
+        deadline__gt=now, deadline__lte=now + REMIND_BEFORE,
     ).first()
     if poll is None:
         return 0

@@ -12,4 +12,6 @@ def polls_deadline_reminders_all() -> int:
 
     from .services import deadline_reminders_send
 
-    return each_active_association(deadline_reminders_send, what="poll reminders")
+    return each_active_association(
+        deadline_reminders_send, what="poll reminders", writable_only=True
+    )

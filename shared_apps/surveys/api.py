@@ -68,6 +68,8 @@ def _question(request: Request, pk: int) -> Question:
     return question
 
 
+# Anonymous surveys: the receipt code travels in a header or a body, never in a URL.
+RECEIPT_HEADER = "X-Receipt"
 
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class SurveyDetailOut(SurveyOut):
     my_answers = serializers.DictField(
         child=serializers.JSONField(),
         help_text="The member's answers by question id (named surveys; anonymous answers: "
-        "GET /response/ with the receipt code).",
+        "GET /response/ with the receipt code in the X-Receipt header).",
     )
     can_respond = serializers.BooleanField()
     can_manage = serializers.BooleanField()
@@ -367,7 +369,7 @@ class SurveyDetailApi(APIView):
         survey = _managed(request, pk)
         data = _valid(SurveyUpdateIn, request.data)
         try:
-            services.survey_update(
+            survey = services.survey_update(
                 survey=survey, title=data.get("title", survey.title),
                 introduction=data.get("introduction", survey.introduction),
                 results_to_respondents=data.get(
@@ -472,12 +474,13 @@ class SurveyResponseApi(APIView):
     @extend_schema(
         responses=SurveyResponseOut, summary="The member's own response",
         parameters=[OpenApiParameter(
-            "receipt", str, required=False,
-            description="Anonymous surveys: the receipt code, to see one's own answers.",
+            RECEIPT_HEADER, str, location=OpenApiParameter.HEADER, required=False,
+            description="Anonymous surveys: the receipt code, to see one's own answers (a "
+            "header, never the URL: URLs end up in logs).",
         )],
     )
     def get(self, request: Request, pk: int) -> Response:
-        receipt = request.query_params.get("receipt") or None
+        receipt = request.headers.get(RECEIPT_HEADER) or None
         return Response(self._out(_survey(request, pk), _membership(request), receipt))
 
     @extend_schema(request=SurveyResponseIn, responses=SurveyResponseOut,

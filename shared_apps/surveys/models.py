@@ -122,7 +122,7 @@ class Response(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
-    # Anonymous surveys: SHA-256 of the survey, the member and a code only they hold, so they
+    # Anonymous surveys: SHA-256 of the survey and a code only the respondent holds, so they
     # (and nobody else) can find their response again to change it. Empty for named surveys.
     receipt_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 — unique when set
 

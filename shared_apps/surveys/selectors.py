@@ -92,18 +92,18 @@ def participation_of(*, survey: Survey, user_id: int) -> Participation | None:
     return Participation.objects.filter(survey=survey, user_id=user_id).first()
 
 
-def survey_receipt_hash(survey: Survey, user_id: int, receipt: str) -> str:
-    """Bound to the survey and the member too: a code handed to someone else does not let them
-    change its owner's response. Without the code (80 random bits) the hash names no one."""
-    return receipt_hash(f"cercle.surveys:{survey.pk}:{user_id}", receipt)
+def survey_receipt_hash(survey: Survey, receipt: str) -> str:
+    """Bound to the survey only, as for polls: were the member in it too, a code that leaked
+    (a log, a shared computer) would name its respondent by trying each member in turn."""
+    return receipt_hash(f"cercle.surveys:{survey.pk}", receipt)
 
 
-def anonymous_response(*, survey: Survey, user_id: int, receipt: str | None) -> Response | None:
-    """The member's anonymous response, found with their receipt code."""
+def anonymous_response(*, survey: Survey, receipt: str | None) -> Response | None:
+    """The anonymous response of whoever holds this receipt code."""
     if not survey.anonymous or not receipt:
         return None
     return Response.objects.filter(
-        survey=survey, receipt_hash=survey_receipt_hash(survey, user_id, receipt)
+        survey=survey, receipt_hash=survey_receipt_hash(survey, receipt)
     ).first()
 
 
@@ -111,7 +111,7 @@ def my_answers(*, survey: Survey, user_id: int, receipt: str | None = None) -> d
     """The member's own answers by question id. For an anonymous survey only the holder of the
     receipt code can find them (nothing else links the member to their answers)."""
     if survey.anonymous:
-        response = anonymous_response(survey=survey, user_id=user_id, receipt=receipt)
+        response = anonymous_response(survey=survey, receipt=receipt)
         response_id = response.pk if response else None
     else:
         participation = participation_of(survey=survey, user_id=user_id)

@@ -257,6 +257,8 @@ def survey_update(
 ) -> Survey:
     """Change the wording, the deadline and who sees the results. Whether it is anonymous can
     change only while nobody has responded: the answers were given under that promise."""
+    # Locked and read again: a close or a reminder since the page was loaded must not be undone.
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
     title, introduction = _clean_survey(title, introduction)
     if closes_at != survey.closes_at:
         _check_deadline(closes_at)
@@ -322,7 +324,8 @@ def deadline_reminders_send(*, now: datetime | None = None) -> int:
 def _deadline_remind(pk: int, now: datetime) -> int:
     # Locked and checked again: two runs at once remind once.
     survey = Survey.objects.select_for_update(skip_locked=True).filter(
-        pk=pk, reminded_at__isnull=True, closed_at__isnull=True
+        pk=pk, reminded_at__isnull=True, closed_at__isnull=True,
+        closes_at__gt=now, closes_at__lte=now + REMIND_BEFORE,
     ).select_related("space").first()
     if survey is None:
         return 0
@@ -589,8 +592,7 @@ def response_submit(
     response: Response | None = None
     if already:
         response = (
-            anonymous_response(survey=survey, user_id=user_id, receipt=receipt)
-            if survey.anonymous
+            anonymous_response(survey=survey, receipt=receipt) if survey.anonymous
             else participation.response
         )
         if survey.anonymous and response is None:
@@ -601,7 +603,7 @@ def response_submit(
     parsed = answers_check(survey=survey, raw=raw)
     now = timezone.now()
     new_receipt = receipt_new() if survey.anonymous else None
-    hashed = survey_receipt_hash(survey, user_id, new_receipt) if new_receipt else None
+    hashed = survey_receipt_hash(survey, new_receipt) if new_receipt else None
     if already and response is not None:
         response.answers.all().delete()
         if survey.anonymous:

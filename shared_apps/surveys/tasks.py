@@ -13,4 +13,6 @@ def surveys_deadline_reminders_all() -> int:
 
     from .services import deadline_reminders_send
 
-    return each_active_association(deadline_reminders_send, what="survey reminders")
+    return each_active_association(
+        deadline_reminders_send, what="survey reminders", writable_only=True
+    )

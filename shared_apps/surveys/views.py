@@ -188,7 +188,7 @@ def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
         values = {pk_: answer_as_raw(a, kinds[pk_]) for pk_, a in answers.items()}
     participation = participation_of(survey=survey, user_id=user_id)
     receipt_known = survey.anonymous and anonymous_response(
-        survey=survey, user_id=user_id, receipt=receipt
+        survey=survey, receipt=receipt
     ) is not None
     fields = _answer_fields(survey, values, errors)
     response = render(request, "surveys/detail.html", {
@@ -201,7 +201,10 @@ def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policy.can_manage(membership, survey),
         "can_results": policy.can_view_results(membership, survey),
     }, status=status)
-    _remember_receipt(request, response, survey, new_receipt)
+    # A code typed on another device is kept too, so that a refused answer does not make the
+    # member type it again.
+    kept = new_receipt or (receipt if receipt_known else None)
+    _remember_receipt(request, response, survey, kept)
     return response
 
 

@@ -34,7 +34,8 @@ BEGIN
     SELECT coalesce(array_agg(cl.oid ORDER BY cl.relname), '{}') INTO tables
     FROM pg_depend d JOIN pg_class cl ON cl.oid = d.objid
     WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = source_oid
-      AND d.classid = 'pg_class'::regclass AND cl.relkind = 'r';
+      AND d.classid = 'pg_class'::regclass AND cl.relkind = 'r'
+      AND cl.relnamespace = source_oid;
     EXECUTE format('CREATE SCHEMA %I', target);
     -- Columns, defaults and identities; constraints and indexes follow under their own names
     -- (migrations refer to them by name), after the rows are in.
