@@ -54,6 +54,9 @@ ALLOWLIST = (
 READ_ONLY: dict[str, Outcome] = {
     "": "refused",
     "me/": "refused",
+    "manifest.webmanifest": "refused",
+    "sw.js": "refused",
+    "offline/": "refused",
     "api/v1/me/": "refused",
     "api/schema/": "refused",
     "billing/": "allowed",

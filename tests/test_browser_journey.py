@@ -144,6 +144,16 @@ def test_signup_switch_language_sign_out_and_in_again(committed, db, settings) -
             assert styling["topbarPosition"] == "sticky"
             assert styling["topbarBackground"] == "rgb(255, 255, 255)"
 
+            # The workspace installs as an app: its service worker registers under the CSP and
+            # activates (its install fetched the offline page and the static files it caches).
+            worker = page.evaluate(
+                """() => Promise.race([
+                  navigator.serviceWorker.ready.then((r) => r.active && r.active.scriptURL),
+                  new Promise((resolve) => setTimeout(() => resolve("timeout"), 10000)),
+                ])"""
+            )
+            assert worker == f"{workspace}/sw.js"
+
             # The session cookie belongs to this workspace's host only, never to ".localhost".
             cookies = context.cookies()
             sessions = [cookie for cookie in cookies if cookie["name"] == "sessionid"]

@@ -43,6 +43,10 @@ Kind = Literal["member", "public"]
 EXPECTED: dict[str, tuple[str, Kind]] = {
     "": ("home", "member"),
     "me/": ("me", "member"),
+    # The installable app: the association's name and static files only (tests/test_pwa.py).
+    "manifest.webmanifest": ("pwa_manifest", "public"),
+    "sw.js": ("pwa_service_worker", "public"),
+    "offline/": ("pwa_offline", "public"),
     "billing/": ("billing", "member"),
     "billing/status/": ("billing_status", "member"),
     "billing/checkout/": ("billing_checkout", "member"),

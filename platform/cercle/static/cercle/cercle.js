@@ -23,4 +23,10 @@
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
   });
+  // A workspace can be installed as an app; its service worker adds the offline page.
+  if ("serviceWorker" in navigator && document.querySelector('link[rel="manifest"]')) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js").catch(function () {});
+    });
+  }
 })();
