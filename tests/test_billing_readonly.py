@@ -267,6 +267,7 @@ READ_ONLY: dict[str, Outcome] = {
     "polls/<int:pk>/delete/": "refused",
     "polls/<int:pk>/event/": "refused",
     "polls/vote/<str:token>/": "refused",
+    "surveys/respond/<str:token>/": "refused",
     "api/v1/polls/": "refused",
     "api/v1/polls/<int:pk>/": "refused",
     "api/v1/polls/<int:pk>/vote/": "refused",

@@ -257,6 +257,7 @@ EXPECTED: dict[str, tuple[str, Kind]] = {
     "polls/<int:pk>/delete/": ("polls_delete", "member"),
     "polls/<int:pk>/event/": ("polls_event", "member"),
     "polls/vote/<str:token>/": ("polls_vote_link", "public"),
+    "surveys/respond/<str:token>/": ("surveys_respond_link", "public"),
     "api/v1/polls/": ("api_polls", "member"),
     "api/v1/polls/<int:pk>/": ("api_polls_detail", "member"),
     "api/v1/polls/<int:pk>/vote/": ("api_polls_vote", "member"),

@@ -16,6 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 from shared_apps.notifications.models import Notification
 from shared_apps.spaces.models import Visibility
 from shared_apps.surveys.models import Answer, Participation, Question, Survey
+from shared_apps.surveys.services import survey_close
 
 from .test_surveys import choice, create, full_answers, make_space, q, respond, uid
 from .world import World
@@ -163,6 +164,87 @@ def test_anonymous_response_is_changed_with_the_receipt_code(world: World, signe
     with tenant_context(world.alpha):
         assert list(towns.values_list("text", flat=True)) == ["Nice"]
         assert Participation.objects.get(user_id=uid(world, "amir")).response_id is None
+
+
+def _link(survey: Survey, key: str, world: World) -> str:
+    from shared_apps.surveys.services import respond_link_path
+
+    return respond_link_path(survey, uid(world, key))
+
+
+def test_respond_from_the_email_link_without_signing_in(world: World, client_for):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+        link = _link(survey, "amir", world)
+        note = Notification.objects.get(user_id=uid(world, "amir"), category="polls")
+        assert note.url == link
+    visitor = client_for(world.alpha)  # no session: the link is the proof
+    page = visitor.get(link, **EN)
+    assert page.status_code == 200 and "Your town" in page.content.decode()
+    with tenant_context(world.alpha):  # opening the link (a mail scanner does) answers nothing
+        assert not Participation.objects.exists()
+    sent = visitor.post(link, form_data(survey), **EN)
+    assert sent.status_code == 200 and "your response is recorded" in sent.content.decode()
+    with tenant_context(world.alpha):
+        participation = Participation.objects.get()
+        assert participation.user_id == uid(world, "amir")
+        assert Answer.objects.get(question=q(survey)["Your town"]).text == "Lyon"
+    # Back later: the answers are shown and can be changed.
+    again = visitor.get(link, **EN).content.decode()
+    assert 'value="Lyon"' in again and "Save my answers" in again
+    refused = visitor.post(link, form_data(survey, **{"Your town": ""}), **EN)
+    assert refused.status_code == 400 and "There is a problem" in refused.content.decode()
+    changed = visitor.post(link, form_data(survey, **{"Your town": "Paris"}), **EN)
+    assert "Your answers have been changed." in changed.content.decode()
+    with tenant_context(world.alpha):
+        assert Answer.objects.get(question=q(survey)["Your town"]).text == "Paris"
+        survey_close(survey=survey)
+    closed = visitor.get(link, **EN)
+    assert closed.status_code == 200 and "This survey is closed." in closed.content.decode()
+    assert "Save my answers" not in closed.content.decode()
+
+
+def test_a_respond_link_works_only_for_its_member_and_association(world: World, client_for):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+        link = _link(survey, "amir", world)
+        space = make_space(world, "garden", Visibility.PRIVATE, ["alice"])
+        private = create(world, "alice", space=space, title="Garden only")
+        outsider = _link(private, "amir", world)  # amir is not in that space
+        private_answers, answers = form_data(private), form_data(survey)
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA/") else "BBB") + "/"
+    assert client_for(world.alpha).get(tampered, **EN).status_code == 400
+    assert client_for(world.beta).get(link, **EN).status_code == 400  # another association
+    out = client_for(world.alpha).post(outsider, private_answers, **EN)
+    assert "This survey is for the members of its space." in out.content.decode()
+    # An ended membership: the link stops working.
+    from shared_apps.members.services import membership_end
+
+    with tenant_context(world.alpha):
+        membership_end(membership=world.membership("alpha", "amir"))
+    gone = client_for(world.alpha).post(link, answers, **EN)
+    assert gone.status_code == 400
+    with tenant_context(world.alpha):
+        assert not Participation.objects.filter(user_id=uid(world, "amir")).exists()
+
+
+def test_anonymous_response_from_the_link_gets_its_receipt(world: World, client_for):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        survey = create(world, "alice", anonymous=True)
+        link = _link(survey, "agnes", world)
+        answers = form_data(survey)
+        nantes = form_data(survey, **{"Your town": "Nantes"})
+    visitor = client_for(world.alpha)
+    sent = visitor.post(link, answers, **EN)
+    code = sent.cookies[f"cercle_survey_{survey.pk}"].value
+    assert code in sent.content.decode()
+    # This browser changes it; the response is still unlinked.
+    assert "Save my answers" in visitor.get(link, **EN).content.decode()
+    visitor.post(link, nantes, **EN)
+    with tenant_context(world.alpha):
+        assert list(Answer.objects.filter(question=q(survey)["Your town"])
+                    .values_list("text", flat=True)) == ["Nantes"]
+        assert Participation.objects.get(user_id=uid(world, "agnes")).response_id is None
 
 
 def test_a_question_with_answers_cannot_be_removed_from_the_page(world: World, signed_in):  # noqa: ANN001

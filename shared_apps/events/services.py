@@ -26,7 +26,7 @@ from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
-from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
+from shared_apps.workspace.signed_links import LinkInvalid, link_ids, link_token
 
 from .models import (
     Answer,
@@ -699,11 +699,9 @@ def rsvp_link_resolve(token: str) -> tuple[Event, datetime, int]:
     made for another association, event gone, or member no longer able to see it)."""
     from .selectors import event_for_reader
 
-    payload = link_payload(RSVP_PURPOSE, token, max_age_seconds=400 * 24 * 3600)
-    try:
-        event_id, key, user_id = int(payload["e"]), int(payload["o"]), int(payload["u"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LinkInvalid("invalid") from exc
+    event_id, key, user_id = link_ids(
+        RSVP_PURPOSE, token, "e", "o", "u", max_age_seconds=400 * 24 * 3600
+    )
     event = event_for_reader(user_id=user_id, pk=event_id)
     if event is None or not _is_active_member(user_id):
         raise LinkInvalid("invalid")

@@ -19,7 +19,7 @@ from shared_apps.search.models import Kind as SearchKind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.search.text import html_text
 from shared_apps.spaces.models import Space
-from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
+from shared_apps.workspace.signed_links import LinkInvalid, link_ids, link_token
 
 from .files import UploadRefused, check_upload
 from .models import (
@@ -145,11 +145,9 @@ def ack_link_resolve(token: str) -> tuple[Announcement, int]:
     """The notice and the member a signed link is for, or LinkInvalid (tampered with, made for
     another association or purpose, notice gone, or too long after the deadline)."""
     # Loose age bound first (the exact one depends on the notice's deadline, checked below).
-    payload = link_payload(ACK_PURPOSE, token, max_age_seconds=10 * 365 * 24 * 3600)
-    try:
-        announcement_id, user_id = int(payload["a"]), int(payload["u"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LinkInvalid("invalid") from exc
+    announcement_id, user_id = link_ids(
+        ACK_PURPOSE, token, "a", "u", max_age_seconds=10 * 365 * 24 * 3600
+    )
     announcement = (
         Announcement.objects.select_related("space").filter(pk=announcement_id).first()
     )

@@ -41,7 +41,7 @@ from shared_apps.workspace.anonymity import (
     rows_shuffle,
     vacuum_after_commit,
 )
-from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
+from shared_apps.workspace.signed_links import LinkInvalid, link_ids, link_token
 
 from .models import (
     Answer,
@@ -181,11 +181,7 @@ def vote_link_path(poll: Poll, user_id: int) -> str:
 def vote_link_resolve(token: str) -> tuple[Poll, int]:
     """The poll and the member a signed link is for, or LinkInvalid (tampered with, made for
     another association or purpose, poll gone, or member no longer in its audience)."""
-    payload = link_payload(VOTE_PURPOSE, token, max_age_seconds=LINK_MAX_AGE)
-    try:
-        poll_id, user_id = int(payload["p"]), int(payload["u"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LinkInvalid("invalid") from exc
+    poll_id, user_id = link_ids(VOTE_PURPOSE, token, "p", "u", max_age_seconds=LINK_MAX_AGE)
     poll = Poll.objects.select_related("space").filter(pk=poll_id).first()
     if poll is None or user_id not in audience_user_ids(poll):
         raise LinkInvalid("invalid")

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.members.models import Membership
+from shared_apps.members.selectors import membership_active_for
 from shared_apps.notifications.models import Activity, Category
 from shared_apps.notifications.services import activity_record, notify
 from shared_apps.search.models import Kind
@@ -27,6 +29,7 @@ from shared_apps.workspace.anonymity import (
     rows_shuffle,
     vacuum_after_commit,
 )
+from shared_apps.workspace.signed_links import LinkInvalid, link_ids, link_token
 
 from .models import (
     CHOICE_KINDS,
@@ -41,6 +44,10 @@ from .models import (
 from .selectors import anonymous_response, survey_receipt_hash
 
 URLCONF = "cercle.urls_tenants"  # tasks reverse too, outside any request
+RESPOND_PURPOSE = "surveys.respond"
+# A signed link keeps working while the survey is open; this bounds links to surveys without
+# a deadline.
+LINK_MAX_AGE = 365 * 24 * 3600
 # Those who have not responded are reminded once, in the day before the deadline — for
 # surveys that were open longer than that (a shorter survey's opening notice is recent enough).
 REMIND_BEFORE = timedelta(hours=24)
@@ -62,6 +69,24 @@ NO = ("no", "false", "0", "non")
 
 def survey_url(survey: Survey) -> str:
     return reverse("surveys_detail", kwargs={"pk": survey.pk}, urlconf=URLCONF)
+
+
+def respond_link_path(survey: Survey, user_id: int) -> str:
+    """A link for one member to respond from an email, without signing in."""
+    token = link_token(RESPOND_PURPOSE, {"s": survey.pk, "u": user_id})
+    return reverse("surveys_respond_link", kwargs={"token": token}, urlconf=URLCONF)
+
+
+def respond_link_resolve(token: str) -> tuple[Survey, Membership]:
+    """The survey and the membership a signed link is for, or LinkInvalid (tampered with,
+    made for another association or purpose, survey gone, or no longer a member). Whether they
+    may still respond is the policy's call (`policy.can_respond`)."""
+    survey_id, user_id = link_ids(RESPOND_PURPOSE, token, "s", "u", max_age_seconds=LINK_MAX_AGE)
+    survey = Survey.objects.select_related("space").filter(pk=survey_id).first()
+    membership = membership_active_for(user_id=user_id)
+    if survey is None or survey.is_draft or membership is None:
+        raise LinkInvalid("invalid")
+    return survey, membership
 
 
 @dataclass
@@ -297,12 +322,12 @@ def survey_open(*, survey: Survey) -> Survey:
         verb="surveys.opened", target_type=TARGET_TYPE, target_id=survey.pk,
         summary=survey.title, url=url, actor_id=survey.author_id, space_id=survey.space_id,
     )
-    # The link in the email leads to the survey (members sign in, then respond).
-    notify(
-        user_ids=space_member_user_ids(space=survey.space), category=Category.POLLS,
-        text=_("New survey: %(title)s") % {"title": survey.title}, url=url,
-        actor_id=survey.author_id, space_id=survey.space_id,
-    )
+    # One notification each: the link inside lets each member respond from the email.
+    text = _("New survey: %(title)s") % {"title": survey.title}
+    for user_id in space_member_user_ids(space=survey.space):
+        notify(user_ids=[user_id], category=Category.POLLS, text=text,
+               url=respond_link_path(survey, user_id), actor_id=survey.author_id,
+               space_id=survey.space_id)
     _index(survey)
     return survey
 
@@ -336,12 +361,10 @@ def _deadline_remind(pk: int, now: datetime) -> int:
         u for u in space_member_user_ids(space=survey.space)
         if u not in responded and u != survey.author_id
     ]
-    if targets:
-        notify(
-            user_ids=targets, category=Category.POLLS,
-            text=_("Last day to respond: %(title)s") % {"title": survey.title},
-            url=survey_url(survey), space_id=survey.space_id,
-        )
+    text = _("Last day to respond: %(title)s") % {"title": survey.title}
+    for user_id in targets:
+        notify(user_ids=[user_id], category=Category.POLLS, text=text,
+               url=respond_link_path(survey, user_id), space_id=survey.space_id)
     return len(targets)
 
 

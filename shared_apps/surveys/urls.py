@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.surveys_index, name="surveys"),
     path("new/", views.surveys_create, name="surveys_create"),
     path("<int:pk>/", views.surveys_detail, name="surveys_detail"),
+    path("respond/<str:token>/", views.surveys_respond_link, name="surveys_respond_link"),
     path("<int:pk>/edit/", views.surveys_edit, name="surveys_edit"),
     path("<int:pk>/questions/new/", views.surveys_question_add, name="surveys_question_add"),
     path("<int:pk>/open/", views.surveys_open, name="surveys_open"),

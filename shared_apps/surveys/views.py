@@ -5,18 +5,22 @@ Thin: the policy decides, a service acts. What a member may not see or do answer
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shared_apps.workspace.access import member_required
 from shared_apps.workspace.receipt_cookie import receipt_remember
+from shared_apps.workspace.signed_links import LinkInvalid
 
 from . import policy, services
 from .charts import bar_chart, scale_chart
@@ -146,22 +150,26 @@ def _remember_receipt(
                      receipt=receipt, closes_at=survey.closes_at, path="/surveys/")
 
 
-@member_required()
-@require_http_methods(["GET", "POST"])
-def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(request, pk)
-    membership = request.membership
-    user_id = membership.user_id
+@dataclass
+class ResponseState:
+    """The response form of one member, after a GET or a POST."""
+
+    context: dict  # what the form partial needs
+    status: int = 200
+    outcome: services.ResponseOutcome | None = None
+    keep_receipt: str | None = None  # the code to keep in this browser
+
+
+def _response_state(request: HttpRequest, survey: Survey, user_id: int) -> ResponseState:
+    """Show the member's answers, or record the posted ones (the caller checked they may)."""
     kinds = {q.pk: q.kind for q in survey.questions.all()}
     # Anonymous surveys: the code this browser keeps, or the one typed to change a response.
     receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=survey.pk))
     errors: dict = {}
     top_errors: list[str] = []
-    new_receipt = None
-    status = 200
+    outcome = None
+    values = None
     if request.method == "POST":
-        if not policy.can_respond(membership, survey):
-            raise Http404
         raw = _posted_answers(request, survey)
         receipt = (request.POST.get("receipt") or "").strip() or receipt
         try:
@@ -169,42 +177,81 @@ def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 survey=survey, user_id=user_id, raw=raw, receipt=receipt
             )
         except ValidationError as error:
-            status = 400
             if hasattr(error, "error_dict"):
                 errors = error.message_dict
                 top_errors = errors.pop("receipt", []) + errors.pop("__all__", [])
             else:
                 top_errors = error.messages
-            values = raw
+            values = raw  # what was typed is shown again, not lost
         else:
-            if not outcome.receipt:
-                messages.success(request, _("Your answers have been changed.") if outcome.changed
-                                 else _("Thank you: your response is recorded."))
-                return redirect("surveys_detail", pk=survey.pk)
-            # Shown once, on the page itself (not in a toast that may be missed).
-            receipt = new_receipt = outcome.receipt
-    if status == 200:
+            receipt = outcome.receipt or receipt
+    if values is None:
         answers = my_answers(survey=survey, user_id=user_id, receipt=receipt)
         values = {pk_: answer_as_raw(a, kinds[pk_]) for pk_, a in answers.items()}
-    participation = participation_of(survey=survey, user_id=user_id)
     receipt_known = survey.anonymous and anonymous_response(
         survey=survey, receipt=receipt
     ) is not None
     fields = _answer_fields(survey, values, errors)
+    return ResponseState(
+        context={
+            "survey": survey, "fields": fields,
+            "participation": participation_of(survey=survey, user_id=user_id),
+            "errors": errors, "top_errors": top_errors,
+            "error_list": [(f, e) for f in fields for e in f["errors"]],
+            "receipt_known": receipt_known,
+            "new_receipt": outcome.receipt if outcome else None,
+        },
+        status=400 if errors or top_errors else 200,
+        outcome=outcome,
+        # A code typed on another device is kept too, so that a refused answer does not make
+        # the member type it again.
+        keep_receipt=receipt if receipt_known else None,
+    )
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _survey(request, pk)
+    membership = request.membership
+    if request.method == "POST" and not policy.can_respond(membership, survey):
+        raise Http404
+    state = _response_state(request, survey, membership.user_id)
+    if state.outcome is not None and not state.outcome.receipt:
+        messages.success(request, _("Your answers have been changed.") if state.outcome.changed
+                         else _("Thank you: your response is recorded."))
+        return redirect("surveys_detail", pk=survey.pk)
+    # An anonymous response's receipt code is shown once, on the page itself (not in a toast
+    # that may be missed).
     response = render(request, "surveys/detail.html", {
-        "survey": survey, "fields": fields, "participation": participation,
-        "errors": errors, "top_errors": top_errors,
-        "error_list": [(f, e) for f in fields for e in f["errors"]],
+        **state.context,
         "can_respond": policy.can_respond(membership, survey),
-        "receipt_known": receipt_known, "new_receipt": new_receipt,
         "in_audience": policy.is_in_audience(membership, survey),
         "can_manage": policy.can_manage(membership, survey),
         "can_results": policy.can_view_results(membership, survey),
-    }, status=status)
-    # A code typed on another device is kept too, so that a refused answer does not make the
-    # member type it again.
-    kept = new_receipt or (receipt if receipt_known else None)
-    _remember_receipt(request, response, survey, kept)
+    }, status=state.status)
+    _remember_receipt(request, response, survey, state.keep_receipt)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def surveys_respond_link(request: HttpRequest, token: str) -> HttpResponse:
+    """From the email, without signing in. GET only shows the form (mail scanners open links
+    and must not respond on the member's behalf); POST responds, as the member the link is
+    for, under the same policy as the page."""
+    try:
+        survey, membership = services.respond_link_resolve(token)
+    except LinkInvalid:
+        return render(request, "surveys/respond_link.html", {"invalid": True}, status=400)
+    if not policy.can_respond(membership, survey):
+        return render(request, "surveys/respond_link.html", {"survey": survey, "closed": True})
+    state = _response_state(request, survey, membership.user_id)
+    response = render(request, "surveys/respond_link.html", {
+        **state.context, "done": state.outcome is not None,
+        "changed": state.outcome.changed if state.outcome else False,
+        "workspace_url": reverse("surveys_detail", kwargs={"pk": survey.pk}),
+    }, status=state.status)
+    _remember_receipt(request, response, survey, state.keep_receipt)
     return response
 
 

@@ -29,3 +29,12 @@ def link_payload(purpose: str, token: str, *, max_age_seconds: int) -> dict[str,
         raise LinkInvalid("expired") from exc
     except signing.BadSignature as exc:
         raise LinkInvalid("invalid") from exc
+
+
+def link_ids(purpose: str, token: str, *keys: str, max_age_seconds: int) -> tuple[int, ...]:
+    """The integers a link carries under `keys`, in that order, or LinkInvalid."""
+    payload = link_payload(purpose, token, max_age_seconds=max_age_seconds)
+    try:
+        return tuple(int(payload[key]) for key in keys)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LinkInvalid("invalid") from exc
