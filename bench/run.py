@@ -1,6 +1,6 @@
 """Run Cercle's benchmarks and append the results to docs/benchmarks.md.
 
-    make bench                      # both benchmarks, full size (several minutes)
+    make bench                      # every benchmark, full size (half an hour)
     make bench ARGS="b1 --quick"    # one benchmark, few samples (smoke test)
 
 Expects a migrated database (devenv.py's bench step migrates first) in DATABASE_URL and
@@ -34,6 +34,7 @@ BENCHMARKS = {
     "b5": "bench.b5_digest",
     "b6": "bench.b6_search",
     "b7": "bench.b7_calendar",
+    "b8": "bench.b8_pages",
 }
 
 
