@@ -211,9 +211,7 @@ def _edit_one(world: World, event: Event, **changes: object) -> Event:
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"description": "Something else"}, "description"),
     ({"online_url": "https://meet.example/b"}, "online_url"),
-    ({"capacity": 3}, "capacity"),
     ({"rsvp_deadline": soon(1) - timedelta(hours=2)}, "rsvp_deadline"),
     ({"waitlist": False}, "waitlist"),
     ({"attendees_visibility": "organisers"}, "attendees_visibility"),
@@ -255,21 +253,69 @@ def test_edit_page_and_api_show_the_refusal(world: World, signed_in):  # noqa: A
         at = int(soon(8).timestamp())
     alice = signed_in("alpha", "alice")
     assert alice.get(f"/events/{event.pk}/edit/?at={at}").status_code == 200
-    data = {"title": "Special", "description": "Changed", "location": "",
+    data = {"title": "Special", "description": "Bring tools", "location": "",
             "starts_at": soon(8).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (soon(8) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-            "online_url": "https://meet.example/a", "capacity": 10, "waitlist": "on",
+            "online_url": "https://meet.example/changed", "capacity": 10, "waitlist": "on",
             "attendees_visibility": "everyone", "repeat": "weekly", "repeat_count": 3,
             "scope": "this"}
     response = alice.post(f"/events/{event.pk}/edit/?at={at}", data)
     assert response.status_code == 400
     assert "This applies to every date" in response.content.decode()
-    api = _put(alice, event, scope="this", at=at, description="Changed", capacity=10,
-               online_url="https://meet.example/a")
-    assert api.status_code == 400 and "description" in api.json()
+    api = _put(alice, event, scope="this", at=at, description="Bring tools", capacity=10,
+               online_url="https://meet.example/changed")
+    assert api.status_code == 400 and "online_url" in api.json()
     with tenant_context(world.alpha):
         event.refresh_from_db()
-        assert event.description == "Bring tools"
+        assert event.online_url == "https://meet.example/a"
+
+
+def test_this_date_only_has_its_own_description_and_places(world: World, signed_in):  # noqa: ANN001
+    from icalendar import Calendar
+
+    from shared_apps.events.feeds import feed_build
+    from shared_apps.events.selectors import item_of
+
+    with tenant_context(world.alpha):
+        event = _weekly(world)  # 10 places, "Bring tools", a waiting list
+        _edit_one(world, event, description="Bring **gloves**", capacity=2)
+        row = Occurrence.objects.get(event=event, original_start=soon(8))
+        assert (row.description, row.capacity, row.capacity_own) == ("Bring **gloves**", 2, True)
+        event.refresh_from_db()
+        assert (event.description, event.capacity) == ("Bring tools", 10)  # the series keeps its
+        other = item_of(event, soon(15))
+        assert (other.description, other.capacity) == ("Bring tools", 10)
+        # This date fills at 2; the others still take 10.
+        for key in ("amir", "agnes", "sam"):
+            services.rsvp_set(event=event, original_start=soon(8), user_id=uid(world, key),
+                              answer=Answer.YES)
+        waiting = Rsvp.objects.filter(occurrence=row, waiting=True)
+        assert list(waiting.values_list("user_id", flat=True)) == [uid(world, "sam")]
+        for key in ("amir", "agnes", "sam"):
+            services.rsvp_set(event=event, original_start=soon(15), user_id=uid(world, key),
+                              answer=Answer.YES)
+        assert not Rsvp.objects.filter(occurrence__original_start=soon(15), waiting=True).exists()
+        # One more place for this date: the first waiting gets it.
+        _edit_one(world, event, description="Bring **gloves**", capacity=3)
+        assert not waiting.exists()
+        # Back to the series' number: the date follows the series again.
+        _edit_one(world, event, description="Bring **gloves**", capacity=10)
+        row.refresh_from_db()
+        assert (row.capacity, row.capacity_own) == (None, False)
+        _edit_one(world, event, description="Bring **gloves**", capacity=3)
+        feed = Calendar.from_ical(feed_build(space_ids=[event.space_id],
+                                             base_url="http://alpha.test", name="Alpha"))
+        overrides = [c for c in feed.walk("VEVENT") if c.get("recurrence-id")]
+        assert [str(c["description"]) for c in overrides] == ["Bring **gloves**"]
+        at, later = int(soon(8).timestamp()), int(soon(15).timestamp())
+    alice = signed_in("alpha", "alice")
+    page = alice.get(f"/events/{event.pk}/?at={at}").content.decode()
+    assert "<strong>gloves</strong>" in page and "Bring tools" not in page
+    assert "Bring tools" in alice.get(f"/events/{event.pk}/?at={later}").content.decode()
+    listed = alice.get("/api/v1/events/", {"start": soon(7).isoformat(),
+                                           "end": soon(16).isoformat()}).json()
+    places = {item["at"]: item["capacity"] for item in listed if item["event_id"] == event.pk}
+    assert places == {at: 3, later: 10}
 
 
 # --- Waiting list promoted after an edit, under the dates' row locks -----------------------------

@@ -102,6 +102,11 @@ class EventsOccurrenceOut(serializers.Serializer):
     cancelled = serializers.BooleanField()
     going = serializers.IntegerField()
     my_answer = serializers.CharField()
+    capacity = serializers.IntegerField(
+        allow_null=True, help_text="Places for this date (its own, else the event's); null: "
+        "unlimited.",
+    )
+    description_html = serializers.CharField(help_text="This date's, else the event's.")
 
 
 class EventsEventIn(serializers.Serializer):
@@ -236,7 +241,8 @@ class EventListApi(APIView):
         return Response([{
             "event_id": i.event.pk, "at": i.key, "title": i.title, "starts_at": i.starts_at,
             "ends_at": i.ends_at, "location": i.location, "cancelled": i.cancelled,
-            "going": i.yes_count, "my_answer": i.my_answer,
+            "going": i.yes_count, "my_answer": i.my_answer, "capacity": i.capacity,
+            "description_html": i.description_html,
         } for i in items])
 
     @extend_schema(request=EventsEventIn, responses={201: EventsEventOut},

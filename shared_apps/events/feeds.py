@@ -28,14 +28,14 @@ from .models import Event, Occurrence
 FEED_CACHE_SECONDS = 600
 BLOCK_CACHE_SECONDS = 7 * 24 * 3600
 # Bump when event_block's output changes (its code, not its data): old blocks are then ignored.
-BLOCK_FORMAT = "1"
+BLOCK_FORMAT = "2"
 
 # What event_block reads: nothing else is loaded (description_html can be long).
 EVENT_FIELDS = ("id", "uid", "sequence", "title", "description", "location", "online_url",
                 "starts_at", "ends_at", "all_day", "time_zone", "rrule", "repeat_until",
                 "cancelled_at")
 OCCURRENCE_FIELDS = ("id", "event_id", "original_start", "starts_at", "ends_at", "cancelled",
-                     "modified", "title", "location")
+                     "modified", "title", "location", "description")
 
 
 def feed_events(space_ids: list[int]) -> tuple[list[Event], dict[int, list[Occurrence]]]:
@@ -61,7 +61,7 @@ def block_key(event: Event, rows: list[Occurrence], base_url: str) -> str:
     data = [BLOCK_FORMAT, base_url, *(getattr(event, f) for f in EVENT_FIELDS)]
     for row in rows:
         data += [row.pk, row.original_start, row.starts_at, row.ends_at, row.cancelled,
-                 row.modified, row.title, row.location]
+                 row.modified, row.title, row.location, row.description]
     digest = hashlib.blake2b(repr(data).encode(), digest_size=16).hexdigest()
     return f"events:vevent:{event.pk}:{digest}"
 

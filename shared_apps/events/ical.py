@@ -69,6 +69,8 @@ def _override(event: Event, row: Occurrence, base_url: str, stamp: datetime) -> 
     item.add("summary", row.title or event.title)
     if row.location or event.location:
         item.add("location", row.location or event.location)
+    if row.description or event.description:
+        item.add("description", row.description or event.description)
     item.add("url", f"{base_url}/events/{event.pk}/?at={int(row.original_start.timestamp())}")
     item.add("dtstart", _when(row.starts_at, event))
     item.add("dtend", _when(row.ends_at, event))

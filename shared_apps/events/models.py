@@ -90,6 +90,11 @@ class Occurrence(models.Model):
     modified = models.BooleanField(default=False)
     title = models.CharField(max_length=200, blank=True)  # blank: the event's
     location = models.CharField(max_length=300, blank=True)  # blank: the event's
+    description = models.TextField(blank=True)  # blank: the event's
+    description_html = models.TextField(editable=False, default="")
+    # This date's own number of places (None: unlimited) when `capacity_own`; else the event's.
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    capacity_own = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -101,6 +106,12 @@ class Occurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}@{self.original_start:%Y-%m-%dT%H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from shared_apps.news.rendering import render_markdown
+
+        self.description_html = render_markdown(self.description) if self.description else ""
+        super().save(*args, **kwargs)
 
 
 class Answer(models.TextChoices):

@@ -52,20 +52,35 @@ class Item:
     modified: bool = False
     yes_count: int = 0
     my_answer: str = ""
+    # This date's own, else the event's.
+    description: str = ""
+    description_html: str = ""
+    capacity: int | None = None
 
     @property
     def key(self) -> int:
         return int(self.original_start.timestamp())
 
 
+def capacity_of(event: Event, row: Occurrence | None) -> int | None:
+    """The places of one date: its own number when it has one, else the event's."""
+    return row.capacity if row is not None and row.capacity_own else event.capacity
+
+
 def _item(event: Event, original_start: datetime, row: Occurrence | None) -> Item:
     duration = event.ends_at - event.starts_at
     if row is None:
         return Item(event, original_start, original_start, original_start + duration,
-                    event.cancelled_at is not None, event.title, event.location, None)
+                    event.cancelled_at is not None, event.title, event.location, None,
+                    description=event.description, description_html=event.description_html,
+                    capacity=event.capacity)
+    own_text = bool(row.description)
     return Item(event, original_start, row.starts_at, row.ends_at,
                 row.cancelled or event.cancelled_at is not None, row.title or event.title,
-                row.location or event.location, row.pk, row.modified)
+                row.location or event.location, row.pk, row.modified,
+                description=row.description if own_text else event.description,
+                description_html=row.description_html if own_text else event.description_html,
+                capacity=capacity_of(event, row))
 
 
 def occurrences_between(

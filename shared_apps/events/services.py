@@ -39,6 +39,7 @@ from .models import (
     RsvpChannel,
 )
 from .recurrence import Recurrence, expand, local_naive, rule_for, shift_wall_clock
+from .selectors import capacity_of
 
 URLCONF = "cercle.urls_tenants"  # tasks reverse too, outside any request
 RSVP_PURPOSE = "events.rsvp"
@@ -457,8 +458,9 @@ def occurrence_row(event: Event, original_start: datetime, *, lock: bool = False
     return rows.get()
 
 
-# One date stores only its own times, title and place; the rest belongs to the series.
-SERIES_ONLY = ("description", "online_url", "capacity", "rsvp_deadline")
+# One date stores its own times, title, place, description and number of places; the rest
+# belongs to the series.
+SERIES_ONLY = ("online_url", "rsvp_deadline")
 
 
 def _update_one(event: Event, original_start: datetime, values: dict, actor_id: int, *,
@@ -477,11 +479,18 @@ def _update_one(event: Event, original_start: datetime, values: dict, actor_id: 
     if errors:
         raise ValidationError(errors)
     moved = values["starts_at"] != row.starts_at or values["ends_at"] != row.ends_at
+    places_before = capacity_of(event, row)
     row.starts_at, row.ends_at = values["starts_at"], values["ends_at"]
     row.title = values["title"] if values["title"] != event.title else ""
     row.location = values["location"] if values["location"] != event.location else ""
+    row.description = values["description"] if values["description"] != event.description else ""
+    row.capacity_own = values["capacity"] != event.capacity
+    row.capacity = values["capacity"] if row.capacity_own else None
     row.modified = True
     row.save()
+    places = capacity_of(event, row)
+    if places != places_before and (places is None or (places_before or 0) < places):
+        _promote(event, row)  # more places: the waiting list moves up (the row is locked)
     event.sequence += 1
     event.save(update_fields=["sequence", "description_html"])
     _calendar_changed()
@@ -625,7 +634,8 @@ def _promote(event: Event, occurrence: Occurrence) -> list[Rsvp]:
     promoted = []
     waiting = list(occurrence.rsvps.filter(answer=Answer.YES, waiting=True)
                    .order_by("answered_at", "id"))
-    free = None if event.capacity is None else event.capacity - _confirmed_count(occurrence)
+    capacity = capacity_of(event, occurrence)
+    free = None if capacity is None else capacity - _confirmed_count(occurrence)
     for rsvp in waiting:
         if free is not None and free <= 0:
             break
@@ -672,8 +682,9 @@ def rsvp_set(
     if rsvp is not None and rsvp.answer == answer:
         return rsvp  # the same answer again changes nothing (nor the place in the queue)
     waiting = False
-    if answer == Answer.YES and event.capacity is not None:
-        if _confirmed_count(occurrence) >= event.capacity:
+    capacity = capacity_of(event, occurrence)
+    if answer == Answer.YES and capacity is not None:
+        if _confirmed_count(occurrence) >= capacity:
             if not event.waitlist:
                 raise ValidationError({"answer": _("This event is full.")})
             waiting = True

@@ -220,8 +220,8 @@ def _detail_context(request: HttpRequest, event: Event, item: object) -> dict:
         "author_name": author_names([event]).get(event.author_id, ""),
         "attendees": attendees if can_attendees else None,
         "yes_count": len(attendees.yes),
-        "places_left": None if event.capacity is None
-        else max(event.capacity - len(attendees.yes), 0),
+        "places_left": None if item.capacity is None
+        else max(item.capacity - len(attendees.yes), 0),
         "deadline": deadline,
         "can_answer": policy.can_rsvp(membership, event) and not item.cancelled
         and item.ends_at > now and (deadline is None or now <= deadline),
@@ -278,10 +278,11 @@ def _form_initial(event: Event, item: object | None = None) -> dict:
     ends = item.ends_at if item else event.ends_at
     return {
         "space": event.space_id, "title": item.title if item else event.title,
-        "description": event.description, "all_day": event.all_day,
+        "description": item.description if item else event.description,
+        "all_day": event.all_day,
         "starts_at": starts.astimezone(zone), "ends_at": ends.astimezone(zone),
         "location": item.location if item else event.location, "online_url": event.online_url,
-        "capacity": event.capacity, "waitlist": event.waitlist,
+        "capacity": item.capacity if item else event.capacity, "waitlist": event.waitlist,
         "rsvp_deadline": event.rsvp_deadline.astimezone(zone) if event.rsvp_deadline else None,
         "attendees_visibility": event.attendees_visibility, "repeat": repeat,
         "repeat_until": event.repeat_until,
