@@ -45,20 +45,33 @@ def asset_bytes(path: str) -> bytes:
         return handle.read()
 
 
-@pytest.mark.parametrize("url", PAGES)
-def test_first_load_of_a_workspace_page_fits_the_budget(world: World, signed_in, url: str):  # noqa: ANN001
-    response = signed_in("alpha", "alice").get(url)
+def assert_within_budget(url: str, response) -> list[str]:  # noqa: ANN001
+    """Check one page's first load; returns the static files it loads."""
     assert response.status_code == 200, url
     html = response.content.decode()
     assets = static_assets(html)
     assert any(a.endswith(".css") for a in assets), "the stylesheet is missing"
     total = compressed(response.content) + sum(compressed(asset_bytes(a)) for a in assets)
     assert total <= FIRST_LOAD_MAX, f"{url}: {total} bytes on first load"
-    # No script but htmx and ours, and nothing from another host.
+    # No script but htmx and ours, and nothing from another host (links to the base domain
+    # are fine; resources from another host are not).
     scripts = {a for a in assets if a.endswith(".js")}
     assert scripts <= SCRIPTS_ALLOWED, scripts
-    # Links to the base domain are fine; resources from another host are not.
     assert not OUTSIDE.search(html), "a resource from another host"
+    return assets
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_first_load_of_a_workspace_page_fits_the_budget(world: World, signed_in, url: str):  # noqa: ANN001
+    assert_within_budget(url, signed_in("alpha", "alice").get(url))
+
+
+@pytest.mark.parametrize("url", ["/", "/pricing/", "/signup/", "/terms/", "/accounts/login/"])
+def test_first_load_of_a_public_page_fits_the_budget(world: World, url: str):
+    """The base domain's pages: what a visitor sees before signing up."""
+    from django.test import Client
+
+    assert_within_budget(url, Client(HTTP_HOST="localhost").get(url))
 
 
 def test_our_css_and_javascript_stay_small():
