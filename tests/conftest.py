@@ -62,10 +62,19 @@ def _cache_clear_ours() -> None:
         client.delete(*keys)
 
 
+def _celery_tenant_cache_clear() -> None:
+    """tenant-schemas-celery keeps the associations its tasks ran in for 30 s (per process):
+    a test that changes one (its language) must not leave it to the next."""
+    from tenant_schemas_celery import task
+
+    task._shared_storage.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_routing_and_schema() -> Iterator[None]:
     routing_cache_clear()
     _cache_clear_ours()
+    _celery_tenant_cache_clear()
     yield
     routing_cache_clear()
     connection.set_schema_to_public()
@@ -120,11 +129,25 @@ def committed(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: AN
 
 
 @pytest.fixture
-def english(settings) -> Iterator[None]:  # noqa: ANN001
+def english(settings, request) -> Iterator[None]:  # noqa: ANN001
     """Run a test in English (the default is French): services outside a request, and pages
-    and API answers to clients that send no Accept-Language, speak English."""
+    and API answers to clients that send no Accept-Language, speak English; so do the named
+    world's associations (the language of notifications to members who chose none)."""
     from django.utils import translation
 
+    from tenants.models import Association
+
     settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+    spoken: list[tuple[Association, str]] = []
+    if "world" in request.fixturenames:
+        for association in request.getfixturevalue("world").associations.values():
+            spoken.append((association, association.language))
+            association.language = "en"
+            Association.objects.filter(pk=association.pk).update(language="en")
+    try:
+        with translation.override("en"):
+            yield
+    finally:
+        for association, language in spoken:
+            association.language = language
+            Association.objects.filter(pk=association.pk).update(language=language)

@@ -125,8 +125,8 @@ def test_a_survey_reminds_those_who_have_not_responded_once(world: World):
 def test_the_hourly_tasks_remind_in_each_association_and_never_across(world: World):
     from tenants.models import Association
 
-    # Each association's reminders are written in its own language.
-    Association.objects.filter(pk=world.alpha.pk).update(language="en")
+    # Each association's reminders are written in its own language (beta: French).
+    Association.objects.filter(pk=world.beta.pk).update(language="fr")
     with tenant_context(world.alpha):
         poll = ask(world, question="Alpha poll", deadline=timezone.now() + timedelta(hours=8))
         age(Poll, poll.pk, "created_at", 2)

@@ -255,3 +255,26 @@ def test_openapi_schema_has_the_notification_endpoints(clean, signed_in):  # noq
     for path in ("/api/v1/feed/", "/api/v1/notifications/", "/api/v1/notifications/{id}/read/",
                  "/api/v1/notifications/unread-count/", "/api/v1/notifications/preferences/"):
         assert path in paths, path
+
+
+def test_each_member_reads_a_notification_in_their_own_language(world, signed_in):  # noqa: ANN001
+    """Written once, read by people who speak different languages: each gets it in their
+    account's language, else the association's — not in the language of whoever acted."""
+    from tenants.accounts.models import User
+
+    User.objects.filter(pk=uid(world, "amir")).update(language="en")
+    User.objects.filter(pk=uid(world, "agnes")).update(language="")  # none chosen: alpha's
+    from shared_apps.spaces.selectors import space_default
+
+    with tenant_context(world.alpha):
+        everyone = space_default().pk
+    # Alice publishes from an English browser.
+    response = signed_in("alpha", "alice").post("/news/new/", {
+        "title": "Assemblée générale", "body": "Le 12 mars.", "space": everyone,
+    }, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        texts = dict(Notification.objects.filter(category=Category.ANNOUNCEMENT)
+                     .values_list("user_id", "text"))
+    assert texts[uid(world, "amir")] == "Assemblée générale — new announcement"
+    assert texts[uid(world, "agnes")] == "Assemblée générale — nouvelle annonce"

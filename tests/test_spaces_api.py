@@ -161,6 +161,7 @@ def test_update_archive_and_errors(world, signed_in):  # noqa: ANN001
     assert no.status_code == 400 and "cannot be archived" in no.json()["non_field_errors"][0]
 
 
+@pytest.mark.usefixtures("english")  # the notifications' words, in the association's language
 def test_join_leave_request_approve_decline(world, signed_in):  # noqa: ANN001
     make_space(world, "Atelier")
     make_space(world, "Comité", Visibility.ON_REQUEST)

@@ -188,7 +188,7 @@ def _notify_mentions(message: Message, user_ids: set[int], actor_id: int) -> set
         actor = member_display_names({actor_id}).get(actor_id, "")
         notify(
             user_ids=targets, category="mention",
-            text=_("%(name)s mentioned you in “%(title)s”") % {"name": actor,
+            text=lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": actor,
                                                                 "title": thread.title},
             url=thread_url(thread, message), actor_id=actor_id, space_id=thread.space_id,
         )
@@ -251,7 +251,8 @@ def message_reply(
         actor = names.get(author_id) or member_display_names({author_id}).get(author_id, "")
         notify(
             user_ids=targets, category="reply",
-            text=_("%(name)s replied in “%(title)s”") % {"name": actor, "title": thread.title},
+            text=lambda: _("%(name)s replied in “%(title)s”") % {
+                "name": actor, "title": thread.title},
             url=thread_url(thread, message), actor_id=author_id, space_id=thread.space_id,
         )
     activity_record(

@@ -20,9 +20,16 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.notifications.models import Category
-from shared_apps.notifications.services import activity_record, notify
+from shared_apps.notifications.services import (
+    Text,
+    activity_record,
+    notify,
+    phrase,
+    recipient_languages,
+)
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
@@ -232,14 +239,14 @@ def _audience(event: Event) -> list[int]:
 
 def _invite(event: Event) -> None:
     """Tell the space's members; each notification carries their own signed answer link."""
-    text = _("New event: %(title)s") % {"title": event.title}
-    for user_id in _audience(event):
-        if user_id == event.author_id:
-            continue
+    audience = [u for u in _audience(event) if u != event.author_id]
+    languages = recipient_languages(audience)
+    for user_id in audience:
         notify(
-            user_ids=[user_id], category=Category.EVENTS, text=text,
+            user_ids=[user_id], category=Category.EVENTS,
+            text=lambda: _("New event: %(title)s") % {"title": event.title},
             url=rsvp_link_path(event, event.starts_at, user_id), actor_id=event.author_id,
-            space_id=event.space_id,
+            space_id=event.space_id, languages=languages,
         )
 
 
@@ -303,7 +310,7 @@ def _answered_user_ids(event: Event, *, from_start: datetime | None = None,
     return sorted(set(rows.values_list("user_id", flat=True)))
 
 
-def _tell(user_ids: list[int], text: str, url: str, event: Event, actor_id: int | None) -> None:
+def _tell(user_ids: list[int], text: Text, url: str, event: Event, actor_id: int | None) -> None:
     if user_ids:
         notify(user_ids=user_ids, category=Category.EVENTS, text=text, url=url,
                actor_id=actor_id, space_id=event.space_id)
@@ -423,7 +430,8 @@ def _after_change(event: Event, moved: bool, actor_id: int | None,
         when = original_start
         _tell(
             _answered_user_ids(event, original_start=when, from_start=timezone.now()),
-            _("The event “%(title)s” has moved: check the new date") % {"title": event.title},
+            lambda: _("The event “%(title)s” has moved: check the new date") % {
+                "title": event.title},
             event_url(event, when), event, actor_id,
         )
 
@@ -497,7 +505,8 @@ def _update_one(event: Event, original_start: datetime, values: dict, actor_id: 
     if moved:
         _tell(
             _answered_user_ids(event, original_start=original_start),
-            _("The event “%(title)s” has moved: check the new date") % {"title": event.title},
+            lambda: _("The event “%(title)s” has moved: check the new date") % {
+                "title": event.title},
             event_url(event, original_start), event, actor_id,
         )
     return event
@@ -568,7 +577,7 @@ def event_cancel(*, event: Event, actor_id: int) -> Event:
     _calendar_changed()
     _tell(
         _answered_user_ids(event, from_start=timezone.now()),
-        _("The event “%(title)s” is cancelled") % {"title": event.title},
+        lambda: _("The event “%(title)s” is cancelled") % {"title": event.title},
         event_url(event), event, actor_id,
     )
     return event
@@ -586,7 +595,7 @@ def occurrence_cancel(*, event: Event, original_start: datetime, actor_id: int) 
         _calendar_changed()
         _tell(
             _answered_user_ids(event, original_start=original_start),
-            _("The event “%(title)s” is cancelled on %(date)s") % {
+            lambda: _("The event “%(title)s” is cancelled on %(date)s") % {
                 "title": event.title,
                 "date": local_naive(row.starts_at, event.time_zone).strftime("%d/%m/%Y"),
             },
@@ -605,7 +614,7 @@ def event_delete(*, event: Event, actor_id: int | None = None) -> None:
     if event.cancelled_at is None:
         _tell(
             _answered_user_ids(event, from_start=timezone.now()),
-            _("The event “%(title)s” is cancelled") % {"title": event.title},
+            lambda: _("The event “%(title)s” is cancelled") % {"title": event.title},
             reverse("events", urlconf=URLCONF), event, actor_id,
         )
     Activity.objects.filter(target_type=TARGET_TYPE, target_id=event.pk).delete()
@@ -646,7 +655,8 @@ def _promote(event: Event, occurrence: Occurrence) -> list[Rsvp]:
             free -= 1
     for rsvp in promoted:
         _tell([rsvp.user_id],
-              _("A place is free: you are now registered for “%(title)s”") % {"title": event.title},
+              lambda: _("A place is free: you are now registered for “%(title)s”") % {
+                  "title": event.title},
               event_url(event, occurrence.original_start), event, None)
     return promoted
 
@@ -754,15 +764,15 @@ def reminders_send(*, now: datetime | None = None) -> int:
         )
         event = item.event
         when = local_naive(item.starts_at, event.time_zone)
+        languages = recipient_languages(targets)
         for user_id in targets:
             notify(
                 user_ids=[user_id], category=Category.EVENTS,
-                text=_("Reminder: “%(title)s” on %(date)s at %(time)s") % {
-                    "title": item.title, "date": when.strftime("%d/%m/%Y"),
-                    "time": when.strftime("%H:%M"),
-                },
+                text=phrase(gettext_noop("Reminder: “%(title)s” on %(date)s at %(time)s"),
+                            title=item.title, date=when.strftime("%d/%m/%Y"),
+                            time=when.strftime("%H:%M")),
                 url=rsvp_link_path(event, item.original_start, user_id),
-                space_id=event.space_id,
+                space_id=event.space_id, languages=languages,
             )
         sent += len(targets)
     return sent

@@ -203,7 +203,7 @@ def item_report(
     # each new one; for an anonymous report, with no actor.
     notify(
         user_ids=board_user_ids(), category=Category.FEEDBACK,
-        text=_("New feedback: %(title)s") % {"title": title}, url=item_url(item),
+        text=lambda: _("New feedback: %(title)s") % {"title": title}, url=item_url(item),
         actor_id=None if anonymous else reporter_id,
     )
     return Reported(item, token)
@@ -229,7 +229,7 @@ def item_assign(*, item: FeedbackItem, assignee_id: int | None, actor_id: int) -
     if assignee_id is not None:
         notify(
             user_ids=[assignee_id], category=Category.FEEDBACK,
-            text=_("Feedback assigned to you: %(title)s") % {"title": item.title},
+            text=lambda: _("Feedback assigned to you: %(title)s") % {"title": item.title},
             url=item_url(item), actor_id=actor_id,
         )
     return item
@@ -291,7 +291,7 @@ def answer_create(*, item: FeedbackItem, author_id: int, body: str) -> Answer:
     if item.reporter_id is not None:
         notify(
             user_ids=[item.reporter_id], category=Category.FEEDBACK,
-            text=_("Your report “%(title)s” has an answer") % {"title": item.title},
+            text=lambda: _("Your report “%(title)s” has an answer") % {"title": item.title},
             url=item_url(item), actor_id=author_id,
         )
     return answer
@@ -331,7 +331,7 @@ def item_merge(*, duplicate: FeedbackItem, kept: FeedbackItem, actor_id: int) ->
     if duplicate.reporter_id is not None:
         notify(
             user_ids=[duplicate.reporter_id], category=Category.FEEDBACK,
-            text=_("Your report “%(title)s” was merged with a similar one") % {
+            text=lambda: _("Your report “%(title)s” was merged with a similar one") % {
                 "title": duplicate.title},
             url=item_url(duplicate), actor_id=actor_id,
         )

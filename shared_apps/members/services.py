@@ -417,12 +417,10 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_user = user
     invitation.save(update_fields=["status", "accepted_at", "accepted_user"])
     if invitation.invited_by_id:
-        with translation.override(_association_language()):
-            text = _("%(name)s accepted your invitation.") % {
-                "name": user.full_name or user.email
-            }
+        name = user.full_name or user.email
         notify(
-            user_ids=[invitation.invited_by_id], category=Category.MEMBERS, text=text,
+            user_ids=[invitation.invited_by_id], category=Category.MEMBERS,
+            text=lambda: _("%(name)s accepted your invitation.") % {"name": name},
             url=f"/members/{membership.pk}/", actor_id=user.pk,
         )
     return membership
@@ -445,12 +443,11 @@ def invitation_request_renewal(*, invitation: Invitation) -> bool:
         return False
     invitation.renewal_requested_at = timezone.now()
     invitation.save(update_fields=["renewal_requested_at"])
-    with translation.override(_association_language()):
-        text = _("%(email)s asks for a new invitation link (the old one expired).") % {
-            "email": invitation.email
-        }
+    email = invitation.email
     notify(
-        user_ids=reviewer_user_ids(), category=Category.MEMBERS, text=text,
+        user_ids=reviewer_user_ids(), category=Category.MEMBERS,
+        text=lambda: _("%(email)s asks for a new invitation link (the old one expired).") % {
+            "email": email},
         url="/members/invitations/",
     )
     return True
@@ -479,10 +476,10 @@ def join_request_create(*, full_name: str, email: str, message: str = "") -> Joi
     join_request = JoinRequest.objects.create(
         full_name=full_name.strip(), email=email, message=message.strip()
     )
-    with translation.override(_association_language()):
-        text = _("%(name)s asks to join the association.") % {"name": join_request.full_name}
+    name = join_request.full_name
     notify(
-        user_ids=reviewer_user_ids(), category=Category.MEMBERS, text=text,
+        user_ids=reviewer_user_ids(), category=Category.MEMBERS,
+        text=lambda: _("%(name)s asks to join the association.") % {"name": name},
         url="/members/join-requests/",
     )
     return join_request

@@ -12,9 +12,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.notifications.models import Activity, Category
-from shared_apps.notifications.services import activity_record, notify
+from shared_apps.notifications.services import (
+    activity_record,
+    notify,
+    phrase,
+    recipient_languages,
+)
 from shared_apps.search.models import Kind as SearchKind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.search.text import html_text
@@ -162,19 +168,21 @@ def ack_link_resolve(token: str) -> tuple[Announcement, int]:
 
 def _notify_published(announcement: Announcement) -> None:
     audience = audience_user_ids(announcement)
-    text = _("%(title)s — new announcement") % {"title": announcement.title}
+    title = announcement.title
     if announcement.requires_ack:
-        text = _("%(title)s — please read and acknowledge") % {"title": announcement.title}
+        languages = recipient_languages(audience)
         # One notification each: the link inside lets each member confirm from the email.
         for user_id in audience:
             notify(
-                user_ids=[user_id], category=Category.ACKNOWLEDGEMENT, text=text,
+                user_ids=[user_id], category=Category.ACKNOWLEDGEMENT,
+                text=lambda: _("%(title)s — please read and acknowledge") % {"title": title},
                 url=ack_link_path(announcement, user_id), actor_id=announcement.author_id,
-                space_id=announcement.space_id,
+                space_id=announcement.space_id, languages=languages,
             )
     else:
         notify(
-            user_ids=audience, category=Category.ANNOUNCEMENT, text=text,
+            user_ids=audience, category=Category.ANNOUNCEMENT,
+            text=lambda: _("%(title)s — new announcement") % {"title": title},
             url=announcement_url(announcement), actor_id=announcement.author_id,
             space_id=announcement.space_id,
         )
@@ -314,7 +322,7 @@ def comment_create(*, announcement: Announcement, author_id: int, body: str) -> 
     if announcement.author_id != author_id:
         notify(
             user_ids=[announcement.author_id], category=Category.REPLY,
-            text=_("New comment on “%(title)s”") % {"title": announcement.title},
+            text=lambda: _("New comment on “%(title)s”") % {"title": announcement.title},
             url=announcement_url(announcement) + f"#comment-{comment.pk}",
             actor_id=author_id, space_id=announcement.space_id,
         )
@@ -387,15 +395,19 @@ def ack_reminders_send(*, today: date | None = None) -> int:
             ignore_conflicts=True,
         )
         if last:
-            text = _("Last reminder: please acknowledge “%(title)s” before tomorrow's deadline")
+            message = gettext_noop(
+                "Last reminder: please acknowledge “%(title)s” before tomorrow's deadline"
+            )
         else:
-            text = _("Reminder: please acknowledge “%(title)s”")
+            message = gettext_noop("Reminder: please acknowledge “%(title)s”")
+        title = announcement.title
+        languages = recipient_languages(targets)
         for user_id in targets:
             notify(
                 user_ids=[user_id], category=Category.ACKNOWLEDGEMENT,
-                text=text % {"title": announcement.title},
+                text=phrase(message, title=title),
                 url=ack_link_path(announcement, user_id), actor_id=None,
-                space_id=announcement.space_id,
+                space_id=announcement.space_id, languages=languages,
             )
         sent += len(targets)
     return sent

@@ -3,11 +3,12 @@ this app decides what reaches whom and by which channel (in-app, immediate email
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from shared_apps.workspace.signed_links import LinkInvalid, link_payload, link_token
 
@@ -43,35 +44,66 @@ def activity_record(
     )
 
 
+# A notification's words: a function that returns them, called once per language among the
+# recipients (each reads it — in the app and in emails — in their own language); or a plain
+# string for words that are not ours to translate.
+Text = Callable[[], str] | str
+
+
+def phrase(message: str, **params: object) -> Text:
+    """Words for `notify`: `message` (marked with gettext_noop where it is written) translated
+    in each recipient's language, then filled with `params`."""
+    return lambda: translation.gettext(message) % params
+
+
+def recipient_languages(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each account's language: its own choice, else the association's (one query)."""
+    from tenants.accounts.models import User
+
+    fallback = getattr(connection.tenant, "language", "") or settings.LANGUAGE_CODE
+    chosen = dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "language"))
+    return {user_id: chosen.get(user_id) or fallback for user_id in user_ids}
+
+
 def notify(
     *,
     user_ids: Iterable[int],
     category: str,
-    text: str,
+    text: Text,
     url: str,
     actor_id: int | None = None,
     space_id: int | None = None,
+    languages: Mapping[int, str] | None = None,
 ) -> list[Notification]:
-    """In-app notifications for these accounts (never the actor); emails follow after commit
-    according to each member's preferences."""
+    """In-app notifications for these accounts (never the actor), each in the recipient's
+    language; emails follow after commit according to each member's preferences. Callers
+    that notify many members one by one pass `recipient_languages` of them all, looked up
+    once."""
+    recipients = sorted(set(user_ids) - {actor_id})
+    if not recipients:
+        return []
+    if languages is None or not set(recipients) <= set(languages):
+        languages = recipient_languages(recipients)
+    words: dict[str, str] = {}
+    for language in sorted(set(languages.values())):
+        with translation.override(language):
+            words[language] = (text if isinstance(text, str) else str(text()))[:300]
     rows = [
         Notification(
-            user_id=user_id, category=category, text=text[:300], url=url, actor_id=actor_id,
-            space_id=space_id,
+            user_id=user_id, category=category, text=words[languages[user_id]], url=url,
+            actor_id=actor_id, space_id=space_id,
         )
-        for user_id in sorted(set(user_ids))
-        if user_id != actor_id
+        for user_id in recipients
     ]
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
-    if ids:
-        from .tasks import notifications_email_immediate
+    users = sorted({n.user_id for n in created})
+    unread_count_forget(users)
+    # Again after commit: a bell read in between would cache the count without these.
+    transaction.on_commit(lambda: unread_count_forget(users))
+    from .tasks import notifications_email_immediate
 
-        users = sorted({n.user_id for n in created})
-        unread_count_forget(users)
-        # Again after commit: a bell read in between would cache the count without these.
-        transaction.on_commit(lambda: unread_count_forget(users))
-        transaction.on_commit(lambda: notifications_email_immediate.delay(ids))
+    transaction.on_commit(lambda: notifications_email_immediate.delay(ids))
     return created
 
 

@@ -29,9 +29,15 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.notifications.models import Activity, Category
-from shared_apps.notifications.services import activity_record, notify
+from shared_apps.notifications.services import (
+    activity_record,
+    notify,
+    phrase,
+    recipient_languages,
+)
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
@@ -190,16 +196,17 @@ def vote_link_resolve(token: str) -> tuple[Poll, int]:
 
 def _notify_opened(poll: Poll) -> None:
     if poll.is_date_poll:
-        text = _("%(question)s — when can you come?") % {"question": poll.question}
+        message = gettext_noop("%(question)s — when can you come?")
     else:
-        text = _("%(question)s — new poll, your vote is welcome") % {"question": poll.question}
+        message = gettext_noop("%(question)s — new poll, your vote is welcome")
+    text = phrase(message, question=poll.question)
+    audience = [u for u in audience_user_ids(poll) if u != poll.author_id]
+    languages = recipient_languages(audience)
     # One notification each: the link inside lets each member vote from the email.
-    for user_id in audience_user_ids(poll):
-        if user_id == poll.author_id:
-            continue
+    for user_id in audience:
         notify(user_ids=[user_id], category=Category.POLLS, text=text,
                url=vote_link_path(poll, user_id), actor_id=poll.author_id,
-               space_id=poll.space_id)
+               space_id=poll.space_id, languages=languages)
 
 
 # --- Polls -------------------------------------------------------------------------------------
@@ -360,13 +367,15 @@ def _deadline_remind(pk: int, now: datetime) -> int:
     voted = set(Participation.objects.filter(poll=poll).values_list("user_id", flat=True))
     targets = [u for u in audience_user_ids(poll) if u not in voted and u != poll.author_id]
     if poll.is_date_poll:
-        text = _("Last day to say when you can come: %(question)s")
+        message = gettext_noop("Last day to say when you can come: %(question)s")
     else:
-        text = _("Last day to vote: %(question)s")
-    text = text % {"question": poll.question}
+        message = gettext_noop("Last day to vote: %(question)s")
+    text = phrase(message, question=poll.question)
+    languages = recipient_languages(targets)
     for user_id in targets:
         notify(user_ids=[user_id], category=Category.POLLS, text=text,
-               url=vote_link_path(poll, user_id), space_id=poll.space_id)
+               url=vote_link_path(poll, user_id), space_id=poll.space_id,
+               languages=languages)
     return len(targets)
 
 

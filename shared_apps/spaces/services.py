@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.members.models import Membership, MembershipStatus
 from shared_apps.notifications.services import activity_record, notify
@@ -220,10 +221,11 @@ def space_request(*, space: Space, user_id: int) -> SpaceMembership:
     )
     from shared_apps.members.selectors import member_display_name
 
+    name = member_display_name(user_id)
     notify(
         user_ids=_moderators_or_managers(space), category="members",
-        text=_("%(name)s asks to join %(space)s.")
-        % {"name": member_display_name(user_id), "space": space.name},
+        text=lambda: _("%(name)s asks to join %(space)s.")
+        % {"name": name, "space": space.name},
         url=_space_url(space), actor_id=user_id, space_id=space.pk,
     )
     return row
@@ -255,15 +257,16 @@ def space_request_decide(
     if approve:
         row.status = SpaceMembershipStatus.ACTIVE
         row.save(update_fields=["status"])
-        text = _("You are now a member of %(space)s.") % {"space": space.name}
+        message = gettext_noop("You are now a member of %(space)s.")
         space_id: int | None = space.pk
     else:
         row.delete()
         row = None
-        text = _("Your request to join %(space)s was declined.") % {"space": space.name}
+        message = gettext_noop("Your request to join %(space)s was declined.")
         space_id = None  # not a member: the notice must reach them all the same
     notify(
-        user_ids=[user_id], category="members", text=text, url=_space_url(space),
+        user_ids=[user_id], category="members",
+        text=lambda: _(message) % {"space": space.name}, url=_space_url(space),
         actor_id=actor_id, space_id=space_id,
     )
     return row
@@ -287,7 +290,7 @@ def space_member_add(*, space: Space, user_id: int, actor_id: int) -> SpaceMembe
         row.save(update_fields=["status"])
     notify(
         user_ids=[user_id], category="members",
-        text=_("You were added to %(space)s.") % {"space": space.name},
+        text=lambda: _("You were added to %(space)s.") % {"space": space.name},
         url=_space_url(space), actor_id=actor_id, space_id=space.pk,
     )
     return row

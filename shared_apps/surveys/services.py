@@ -15,11 +15,17 @@ from django.db.models import F, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.members.models import Membership
 from shared_apps.members.selectors import membership_active_for
 from shared_apps.notifications.models import Activity, Category
-from shared_apps.notifications.services import activity_record, notify
+from shared_apps.notifications.services import (
+    activity_record,
+    notify,
+    phrase,
+    recipient_languages,
+)
 from shared_apps.search.models import Kind
 from shared_apps.search.services import search_index, search_unindex, search_unindex_kind
 from shared_apps.spaces.models import Space
@@ -323,9 +329,11 @@ def survey_open(*, survey: Survey) -> Survey:
         summary=survey.title, url=url, actor_id=survey.author_id, space_id=survey.space_id,
     )
     # One notification each: the link inside lets each member respond from the email.
-    text = _("New survey: %(title)s") % {"title": survey.title}
-    for user_id in space_member_user_ids(space=survey.space):
-        notify(user_ids=[user_id], category=Category.POLLS, text=text,
+    text = phrase(gettext_noop("New survey: %(title)s"), title=survey.title)
+    audience = [u for u in space_member_user_ids(space=survey.space) if u != survey.author_id]
+    languages = recipient_languages(audience)
+    for user_id in audience:
+        notify(user_ids=[user_id], category=Category.POLLS, text=text, languages=languages,
                url=respond_link_path(survey, user_id), actor_id=survey.author_id,
                space_id=survey.space_id)
     _index(survey)
@@ -361,9 +369,10 @@ def _deadline_remind(pk: int, now: datetime) -> int:
         u for u in space_member_user_ids(space=survey.space)
         if u not in responded and u != survey.author_id
     ]
-    text = _("Last day to respond: %(title)s") % {"title": survey.title}
+    text = phrase(gettext_noop("Last day to respond: %(title)s"), title=survey.title)
+    languages = recipient_languages(targets)
     for user_id in targets:
-        notify(user_ids=[user_id], category=Category.POLLS, text=text,
+        notify(user_ids=[user_id], category=Category.POLLS, text=text, languages=languages,
                url=respond_link_path(survey, user_id), space_id=survey.space_id)
     return len(targets)
 
