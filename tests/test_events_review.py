@@ -464,3 +464,55 @@ def test_deleting_through_the_api_tells_them_and_a_cancelled_event_is_not_told_t
     with tenant_context(world.alpha):
         assert list(Notification.objects.values_list("user_id", flat=True)) == [
             uid(world, "amir")]
+
+
+def test_editing_every_date_from_one_date_keeps_the_series_own_values(world: World, signed_in):  # noqa: ANN001
+    """The form opened from a date shows that date's values; saving "every date" must not
+    spread them (its own text, places, time) to the whole series — only what was changed."""
+    from zoneinfo import ZoneInfo
+
+    with tenant_context(world.alpha):
+        event = _weekly(world)  # from soon(1), weekly, 10 places, "Bring tools"
+        _edit_one(world, event, description="Bring gloves", capacity=2,
+                  starts_at=soon(8, 18), ends_at=soon(8, 19))
+        at = int(soon(8).timestamp())
+        series_start = event.starts_at
+    alice = signed_in("alpha", "alice")
+    form = alice.get(f"/events/{event.pk}/edit/?at={at}").content.decode()
+    assert 'value="this" checked' in form or 'value="this" selected' in form
+    zone = ZoneInfo("Europe/Paris")
+    data = {"title": "Renamed", "description": "Bring gloves", "location": "",
+            "starts_at": soon(8, 19).astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": soon(8, 20).astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "online_url": "https://meet.example/a", "capacity": 2, "waitlist": "on",
+            "attendees_visibility": "everyone", "repeat": "weekly", "repeat_count": 3,
+            "scope": "all"}
+    response = alice.post(f"/events/{event.pk}/edit/?at={at}", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with tenant_context(world.alpha):
+        event.refresh_from_db()
+        # The title was changed: every date. The text and places were the date's: kept as
+        # the series had them. The date's time moved by an hour: so does the series.
+        assert (event.title, event.description, event.capacity) == ("Renamed", "Bring tools", 10)
+        assert event.starts_at == series_start + timedelta(hours=1)
+
+
+def test_api_edit_of_one_date_keeps_what_is_left_out(world: World, signed_in):  # noqa: ANN001
+    with tenant_context(world.alpha):
+        event = _weekly(world)
+        _edit_one(world, event, capacity=2)
+        for key in ("amir", "agnes", "sam"):
+            services.rsvp_set(event=event, original_start=soon(8), user_id=uid(world, key),
+                              answer=Answer.YES)
+        at = int(soon(8).timestamp())
+    alice = signed_in("alpha", "alice")
+    # Only a new title, for that date: its places stay 2 (not unlimited), nobody is promoted.
+    response = _put(alice, event, scope="this", at=at, title="Special",
+                    starts_at=soon(8).isoformat(),
+                    ends_at=(soon(8) + timedelta(hours=1)).isoformat())
+    assert response.status_code == 200, response.json()
+    with tenant_context(world.alpha):
+        row = Occurrence.objects.get(event=event, original_start=soon(8))
+        assert (row.title, row.capacity, row.capacity_own) == ("Special", 2, True)
+        assert row.description == ""  # still the series' text
+        assert Rsvp.objects.filter(occurrence=row, waiting=True).count() == 1

@@ -525,7 +525,7 @@ def test_anonymous_vote_on_the_page_shows_the_receipt_and_keeps_it_in_the_browse
     amir = signed_in("alpha", "amir")
     response = amir.post(f"/polls/{poll.pk}/vote/", {"choice": park}, **EN)
     assert response.status_code == 200
-    cookie = response.cookies[f"cercle_poll_{poll.pk}"]
+    cookie = response.cookies[f"cercle_poll_{poll.pk}_{uid(world, 'amir')}"]
     assert cookie.value in response.content.decode() and cookie["httponly"]
     # Same browser: the cookie finds the ballot, the vote changes.
     assert amir.post(f"/polls/{poll.pk}/vote/", {"choice": beach}, **EN).status_code == 200
@@ -533,11 +533,17 @@ def test_anonymous_vote_on_the_page_shows_the_receipt_and_keeps_it_in_the_browse
         assert [list(b.choices) for b in Ballot.objects.all()] == [[beach]]
     # Another device without the code: refused, with the explanation.
     other = signed_in("alpha", "amir")
-    other.cookies.pop(f"cercle_poll_{poll.pk}", None)
+    other.cookies.pop(f"cercle_poll_{poll.pk}_{uid(world, 'amir')}", None)
     page = other.get(f"/polls/{poll.pk}/", **EN).content.decode()
     assert "Receipt code" in page
     refused = other.post(f"/polls/{poll.pk}/vote/", {"choice": park}, **EN)
     assert refused.status_code == 400 and "receipt code" in refused.content.decode()
+    # A shared device: another member signed in there is not offered amir's code.
+    sam = signed_in("alpha", "sam")
+    sam.cookies[f"cercle_poll_{poll.pk}_{uid(world, 'amir')}"] = cookie.value
+    assert sam.post(f"/polls/{poll.pk}/vote/", {"choice": park}, **EN).status_code == 200
+    with tenant_context(world.alpha):  # sam voted on his own; amir's ballot is untouched
+        assert sorted(list(b.choices) for b in Ballot.objects.all()) == [[park], [beach]]
 
 
 # --- Signed link -------------------------------------------------------------------------------

@@ -65,8 +65,11 @@ def test_service_worker_caches_static_files_and_the_offline_page_only(
     assert 'request.mode === "navigate"' in script
     assert "caches.match(OFFLINE)" in script
     assert "cache.put" not in script  # nothing fetched later is ever stored
-    # The same worker everywhere (it holds nothing of the association).
-    assert client_for(world.beta).get("/sw.js").content == response.content
+    # A new version (cache name) when the offline page changes, e.g. its language.
+    french = client_for(world.alpha).get("/sw.js", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client_for(world.alpha).get("/sw.js", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    cache_name = re.compile(r'const CACHE = "([^"]+)";')
+    assert cache_name.search(french)[1] != cache_name.search(english)[1]
 
 
 def test_offline_page_is_generic_even_when_signed_in(world: World, signed_in, client_for):  # noqa: ANN001

@@ -132,7 +132,7 @@ def test_anonymous_response_is_changed_with_the_receipt_code(world: World, signe
     sent = amir.post(url, form_data(survey), **EN)
     # The code is shown once on the page, and kept in this browser only (path /surveys/).
     assert sent.status_code == 200
-    cookie = sent.cookies[f"cercle_survey_{survey.pk}"]
+    cookie = sent.cookies[f"cercle_survey_{survey.pk}_{uid(world, 'amir')}"]
     code = cookie.value
     assert cookie["path"] == "/surveys/" and cookie["httponly"]
     assert "Your receipt code" in sent.content.decode() and code in sent.content.decode()
@@ -141,23 +141,23 @@ def test_anonymous_response_is_changed_with_the_receipt_code(world: World, signe
     assert 'value="Lyon"' in again and "Save my answers" in again and 'name="receipt"' not in again
     changed = amir.post(url, form_data(survey, **{"Your town": "Paris"}), **EN)
     assert changed.status_code == 200
-    assert changed.cookies[f"cercle_survey_{survey.pk}"].value != code
+    assert changed.cookies[f"cercle_survey_{survey.pk}_{uid(world, 'amir')}"].value != code
     with tenant_context(world.alpha):
         towns = Answer.objects.filter(question=q(survey)["Your town"])
         assert list(towns.values_list("text", flat=True)) == ["Paris"]
     # Another device (no cookie): the answers are not shown; the code must be typed.
     other = signed_in("alpha", "amir")
-    other.cookies.pop(f"cercle_survey_{survey.pk}", None)
+    other.cookies.pop(f"cercle_survey_{survey.pk}_{uid(world, 'amir')}", None)
     elsewhere = other.get(url, **EN).content.decode()
     assert 'value="Paris"' not in elsewhere and 'name="receipt"' in elsewhere
     refused = other.post(url, form_data(survey, **{"Your town": "Nice"}), **EN)
     assert refused.status_code == 400 and "receipt code" in refused.content.decode()
     assert 'value="Nice"' in refused.content.decode()  # what was typed is not lost
-    current = changed.cookies[f"cercle_survey_{survey.pk}"].value
+    current = changed.cookies[f"cercle_survey_{survey.pk}_{uid(world, 'amir')}"].value
     # A typed code with an answer refused: the code is kept (cookie), not asked for again.
     bad = other.post(url, {**form_data(survey, **{"Your town": ""}), "receipt": current}, **EN)
     assert bad.status_code == 400 and 'name="receipt"' not in bad.content.decode()
-    assert bad.cookies[f"cercle_survey_{survey.pk}"].value == current
+    assert bad.cookies[f"cercle_survey_{survey.pk}_{uid(world, 'amir')}"].value == current
     typed = other.post(url, {**form_data(survey, **{"Your town": "Nice"}), "receipt": current},
                        **EN)
     assert typed.status_code == 200
@@ -216,7 +216,7 @@ def test_a_respond_link_works_only_for_its_member_and_association(world: World, 
     assert client_for(world.alpha).get(tampered, **EN).status_code == 400
     assert client_for(world.beta).get(link, **EN).status_code == 400  # another association
     out = client_for(world.alpha).post(outsider, private_answers, **EN)
-    assert "This survey is for the members of its space." in out.content.decode()
+    assert out.status_code == 400 and "Garden only" not in out.content.decode()
     # An ended membership: the link stops working.
     from shared_apps.members.services import membership_end
 
@@ -236,7 +236,7 @@ def test_anonymous_response_from_the_link_gets_its_receipt(world: World, client_
         nantes = form_data(survey, **{"Your town": "Nantes"})
     visitor = client_for(world.alpha)
     sent = visitor.post(link, answers, **EN)
-    code = sent.cookies[f"cercle_survey_{survey.pk}"].value
+    code = sent.cookies[f"cercle_survey_{survey.pk}_{uid(world, 'agnes')}"].value
     assert code in sent.content.decode()
     # This browser changes it; the response is still unlinked.
     assert "Save my answers" in visitor.get(link, **EN).content.decode()
@@ -245,6 +245,29 @@ def test_anonymous_response_from_the_link_gets_its_receipt(world: World, client_
         assert list(Answer.objects.filter(question=q(survey)["Your town"])
                     .values_list("text", flat=True)) == ["Nantes"]
         assert Participation.objects.get(user_id=uid(world, "agnes")).response_id is None
+        amir_link = _link(survey, "amir", world)
+    # A shared device: amir's link in the same browser neither shows nor changes agnes's.
+    page = visitor.get(amir_link, **EN).content.decode()
+    assert 'value="Nantes"' not in page and "Send my response" in page
+    visitor.post(amir_link, answers, **EN)
+    with tenant_context(world.alpha):
+        assert sorted(Answer.objects.filter(question=q(survey)["Your town"])
+                      .values_list("text", flat=True)) == ["Lyon", "Nantes"]
+
+
+def test_the_respond_link_form_is_protected_against_forgery(world: World):
+    from django.test import Client
+
+    with tenant_context(world.alpha):
+        survey = create(world, "alice")
+        link = _link(survey, "amir", world)
+        answers = form_data(survey)
+    browser = Client(HTTP_HOST=world.alpha.host, enforce_csrf_checks=True)
+    assert browser.post(link, answers, **EN).status_code == 403  # from another site
+    page = browser.get(link, **EN)
+    token = page.cookies["csrftoken"].value
+    sent = browser.post(link, {**answers, "csrfmiddlewaretoken": token}, **EN)
+    assert sent.status_code == 200 and "your response is recorded" in sent.content.decode()
 
 
 def test_a_question_with_answers_cannot_be_removed_from_the_page(world: World, signed_in):  # noqa: ANN001

@@ -173,6 +173,18 @@ def _recurrence(data: dict | None) -> Recurrence | None:
     return Recurrence(**data) if data else None
 
 
+def _current(event: Event, item: object | None) -> dict:
+    """What an edit leaves as it is when a field is left out (the date's own, for one date)."""
+    return {
+        "description": item.description if item else event.description,
+        "location": item.location if item else event.location,
+        "capacity": item.capacity if item else event.capacity,
+        "all_day": event.all_day, "online_url": event.online_url, "waitlist": event.waitlist,
+        "rsvp_deadline": event.rsvp_deadline,
+        "attendees_visibility": event.attendees_visibility,
+    }
+
+
 def _event_out(event: Event, membership: Membership) -> dict:
     rec = recurrence_of(event.rrule, event.repeat_until)
     space = event.space
@@ -271,7 +283,8 @@ class EventDetailApi(APIView):
         return Response(_event_out(_event(request, pk), _membership(request)))
 
     @extend_schema(request=EventsEventUpdateIn, responses=EventsEventOut,
-                   summary="Edit an event: one date, this and the following, or all")
+                   summary="Edit an event: one date, this and the following, or all (fields "
+                   "left out keep their value)")
     def put(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
         membership = _membership(request)
@@ -281,13 +294,19 @@ class EventDetailApi(APIView):
         data.pop("space")
         at = data.pop("at")
         recurrence = data.pop("recurrence")
+        original_start = _at(event, at) if at is not None else None
         # Left out: the rule stays as it is (a rename must not flatten a series); only an
-        # explicit null stops the repetition.
+        # explicit null stops the repetition. Other fields left out keep their value too — for
+        # one date, that date's own (a missing capacity must not make it unlimited).
         keep = "recurrence" not in request.data
+        one_date = original_start is not None and data["scope"] == "this"
+        item = item_of(event, original_start) if one_date else None
+        for name, value in _current(event, item).items():
+            if name not in request.data:
+                data[name] = value
         try:
             saved = services.event_update(
-                event=event, actor_id=membership.user_id,
-                original_start=_at(event, at) if at is not None else None,
+                event=event, actor_id=membership.user_id, original_start=original_start,
                 recurrence=services.KEEP if keep else _recurrence(recurrence),
                 **data,
             )

@@ -77,7 +77,7 @@ class EventForm(forms.Form):
 
 class EventEditForm(EventForm):
     scope = forms.ChoiceField(
-        label=_("Change"), required=False, initial="all",
+        label=_("Change"), required=False,
         choices=[("this", _("This date only")), ("following", _("This date and the following")),
                  ("all", _("Every date"))],
     )

@@ -286,12 +286,34 @@ def _form_initial(event: Event, item: object | None = None) -> dict:
         "rsvp_deadline": event.rsvp_deadline.astimezone(zone) if event.rsvp_deadline else None,
         "attendees_visibility": event.attendees_visibility, "repeat": repeat,
         "repeat_until": event.repeat_until,
-        "repeat_count": recurrence.count if recurrence else None, "scope": "all",
+        "repeat_count": recurrence.count if recurrence else None,
+        # Opened from one date: that date is what is being edited, unless told otherwise.
+        "scope": "this" if item else "all",
     }
 
 
 def _times(cleaned: dict) -> tuple[datetime, datetime]:
     return cleaned["starts_at"], cleaned["ends_at"]
+
+
+# What a date may have of its own; the form opened from a date shows that date's.
+DATE_OWN = ("title", "description", "location", "capacity")
+
+
+def _for_series(event: Event, item: object, cleaned: dict, scope: str) -> dict:
+    """The form was filled from one date; to change every date (or this one and the next),
+    what was left as that date has it keeps the series' value, and for every date a moved
+    time moves the series by as much — the date's own text, places or time must not spread
+    to the whole series unasked."""
+    values = {name: cleaned[name] for name in DATE_OWN}
+    for name in DATE_OWN:
+        if values[name] == getattr(item, name):
+            values[name] = getattr(event, name)
+    starts_at, ends_at = _times(cleaned)
+    if scope == "all":
+        starts_at = event.starts_at + (starts_at - item.starts_at)
+        ends_at = event.ends_at + (ends_at - item.ends_at)
+    return {**values, "starts_at": starts_at, "ends_at": ends_at}
 
 
 @member_required()
@@ -343,14 +365,19 @@ def events_edit(request: HttpRequest, pk: int) -> HttpResponse:
         del form.fields["scope"]
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
-        starts_at, ends_at = _times(cleaned)
         scope = cleaned.get("scope") or "all"
+        starts_at, ends_at = _times(cleaned)
+        own = {name: cleaned[name] for name in DATE_OWN}
+        if item is not None and scope != "this":
+            series = _for_series(event, item, cleaned, scope)
+            starts_at, ends_at = series.pop("starts_at"), series.pop("ends_at")
+            own = series
         try:
             saved = services.event_update(
-                event=event, actor_id=request.membership.user_id, title=cleaned["title"],
-                description=cleaned["description"], starts_at=starts_at, ends_at=ends_at,
-                all_day=cleaned["all_day"], location=cleaned["location"],
-                online_url=cleaned["online_url"], capacity=cleaned["capacity"],
+                event=event, actor_id=request.membership.user_id, title=own["title"],
+                description=own["description"], starts_at=starts_at, ends_at=ends_at,
+                all_day=cleaned["all_day"], location=own["location"],
+                online_url=cleaned["online_url"], capacity=own["capacity"],
                 rsvp_deadline=cleaned["rsvp_deadline"],
                 recurrence=form.recurrence() if event.is_recurring or cleaned.get("repeat")
                 else services.KEEP,

@@ -60,8 +60,9 @@ def recipient_languages(user_ids: Iterable[int]) -> dict[int, str]:
     """Each account's language: its own choice, else the association's (one query)."""
     from tenants.accounts.models import User
 
+    user_ids = list(user_ids)
     fallback = getattr(connection.tenant, "language", "") or settings.LANGUAGE_CODE
-    chosen = dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "language"))
+    chosen = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "language"))
     return {user_id: chosen.get(user_id) or fallback for user_id in user_ids}
 
 

@@ -36,7 +36,8 @@ from .selectors import (
 )
 
 PAGE_SIZE = 20
-RECEIPT_COOKIE = "cercle_poll_{pk}"
+# One per poll and member: on a shared device, one member's code is never offered to another.
+RECEIPT_COOKIE = "cercle_poll_{pk}_{uid}"
 
 
 def _poll(request: HttpRequest, pk: int) -> Poll:
@@ -90,10 +91,10 @@ def cast(poll: Poll, user_id: int, data: object, receipt: str | None) -> service
 
 
 def _remember_receipt(
-    request: HttpRequest, response: HttpResponse, poll: Poll, receipt: str | None
+    request: HttpRequest, response: HttpResponse, poll: Poll, user_id: int, receipt: str | None
 ) -> None:
-    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=poll.pk), receipt=receipt,
-                     closes_at=poll.closes_at, path="/polls/")
+    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=poll.pk, uid=user_id),
+                     receipt=receipt, closes_at=poll.closes_at, path="/polls/")
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def _detail_context(request: HttpRequest, poll: Poll, **extra: object) -> dict:
     membership = request.membership
     user_id = membership.user_id
     voted = has_voted(poll=poll, user_id=user_id)
-    receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=poll.pk))
+    receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=poll.pk, uid=user_id))
     mine: list[int] | None = None
     if poll.anonymous:
         mine = services.anonymous_choices(poll=poll, receipt=receipt)
@@ -215,7 +216,7 @@ def polls_vote(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.is_in_audience(membership, poll):
         raise Http404
     receipt = (request.POST.get("receipt") or "").strip() or request.COOKIES.get(
-        RECEIPT_COOKIE.format(pk=poll.pk))
+        RECEIPT_COOKIE.format(pk=poll.pk, uid=membership.user_id))
     try:
         outcome = cast(poll, membership.user_id, request.POST, receipt)
     except ValidationError as error:
@@ -226,7 +227,7 @@ def polls_vote(request: HttpRequest, pk: int) -> HttpResponse:
         response = render(request, "polls/detail.html",
                           _detail_context(request, poll, new_receipt=outcome.receipt,
                                           receipt_known=True))
-        _remember_receipt(request, response, poll, outcome.receipt)
+        _remember_receipt(request, response, poll, membership.user_id, outcome.receipt)
         return response
     messages.success(request, _("Your vote has been changed.") if outcome.changed
                      else _("Thank you: your vote is recorded."))
@@ -355,7 +356,7 @@ def polls_vote_link(request: HttpRequest, token: str) -> HttpResponse:
     })
     if request.method == "POST" and not poll.is_closed:
         receipt = (request.POST.get("receipt") or "").strip() or request.COOKIES.get(
-            RECEIPT_COOKIE.format(pk=poll.pk))
+            RECEIPT_COOKIE.format(pk=poll.pk, uid=user_id))
         try:
             outcome = cast(poll, user_id, request.POST, receipt)
         except ValidationError as error:
@@ -364,6 +365,6 @@ def polls_vote_link(request: HttpRequest, token: str) -> HttpResponse:
         context.update({"done": True, "changed": outcome.changed,
                         "new_receipt": outcome.receipt})
         response = render(request, "polls/vote_link.html", context)
-        _remember_receipt(request, response, poll, outcome.receipt)
+        _remember_receipt(request, response, poll, user_id, outcome.receipt)
         return response
     return render(request, "polls/vote_link.html", context)

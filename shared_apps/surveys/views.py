@@ -42,7 +42,8 @@ from .selectors import (
 )
 
 PAGE_SIZE = 20
-RECEIPT_COOKIE = "cercle_survey_{pk}"
+# One per survey and member: on a shared device, one member's code is never offered to another.
+RECEIPT_COOKIE = "cercle_survey_{pk}_{uid}"
 
 
 def _survey(request: HttpRequest, pk: int) -> Survey:
@@ -144,9 +145,10 @@ def _posted_answers(request: HttpRequest, survey: Survey) -> dict[int, object]:
 
 
 def _remember_receipt(
-    request: HttpRequest, response: HttpResponse, survey: Survey, receipt: str | None
+    request: HttpRequest, response: HttpResponse, survey: Survey, user_id: int,
+    receipt: str | None,
 ) -> None:
-    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=survey.pk),
+    receipt_remember(request, response, name=RECEIPT_COOKIE.format(pk=survey.pk, uid=user_id),
                      receipt=receipt, closes_at=survey.closes_at, path="/surveys/")
 
 
@@ -164,7 +166,7 @@ def _response_state(request: HttpRequest, survey: Survey, user_id: int) -> Respo
     """Show the member's answers, or record the posted ones (the caller checked they may)."""
     kinds = {q.pk: q.kind for q in survey.questions.all()}
     # Anonymous surveys: the code this browser keeps, or the one typed to change a response.
-    receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=survey.pk))
+    receipt = request.COOKIES.get(RECEIPT_COOKIE.format(pk=survey.pk, uid=user_id))
     errors: dict = {}
     top_errors: list[str] = []
     outcome = None
@@ -230,7 +232,7 @@ def surveys_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policy.can_manage(membership, survey),
         "can_results": policy.can_view_results(membership, survey),
     }, status=state.status)
-    _remember_receipt(request, response, survey, state.keep_receipt)
+    _remember_receipt(request, response, survey, membership.user_id, state.keep_receipt)
     return response
 
 
@@ -243,6 +245,9 @@ def surveys_respond_link(request: HttpRequest, token: str) -> HttpResponse:
         survey, membership = services.respond_link_resolve(token)
     except LinkInvalid:
         return render(request, "surveys/respond_link.html", {"invalid": True}, status=400)
+    if not policy.is_in_audience(membership, survey):
+        # No longer in its space: the survey is not theirs to see (not even its title).
+        return render(request, "surveys/respond_link.html", {"invalid": True}, status=400)
     if not policy.can_respond(membership, survey):
         return render(request, "surveys/respond_link.html", {"survey": survey, "closed": True})
     state = _response_state(request, survey, membership.user_id)
@@ -251,7 +256,7 @@ def surveys_respond_link(request: HttpRequest, token: str) -> HttpResponse:
         "changed": state.outcome.changed if state.outcome else False,
         "workspace_url": reverse("surveys_detail", kwargs={"pk": survey.pk}),
     }, status=state.status)
-    _remember_receipt(request, response, survey, state.keep_receipt)
+    _remember_receipt(request, response, survey, membership.user_id, state.keep_receipt)
     return response
 
 

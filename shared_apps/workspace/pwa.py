@@ -54,9 +54,11 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @cache_control(no_cache=True)  # the browser checks for a new worker on every visit
 def service_worker(request: HttpRequest) -> HttpResponse:
     precache = [OFFLINE_URL, *(static(path) for path in PRECACHE_STATIC)]
-    # A new cache name whenever what is cached changes (static names carry their content's
-    # hash in production), so an update drops the old files.
-    version = hashlib.sha256("\n".join(precache).encode()).hexdigest()[:12]
+    # A new cache name whenever what is cached changes — static names carry their content's
+    # hash in production; the offline page is hashed as this member would get it (its words,
+    # its language) — so the browser installs the new worker and drops the old files.
+    offline_page = _offline_render(request).content
+    version = hashlib.sha256("\n".join(precache).encode() + offline_page).hexdigest()[:12]
     return render(request, "workspace/sw.js", {
         "cache_name": f"cercle-{version}",
         "precache": json.dumps(precache),
@@ -67,7 +69,11 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     }, content_type="text/javascript")
 
 
+def _offline_render(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspace/offline.html", {"association_name": request.tenant.name})
+
+
 @require_GET
 def offline(request: HttpRequest) -> HttpResponse:
     """Generic on purpose: it is cached on the phone, whoever is signed in."""
-    return render(request, "workspace/offline.html", {"association_name": request.tenant.name})
+    return _offline_render(request)
