@@ -154,3 +154,17 @@ def test_address_check_api(world, slug: str, available: bool) -> None:
         assert body["errors"] == ["This address is already taken."]
     elif not available:
         assert body["errors"]
+
+
+def test_me_patch_from_another_associations_session_changes_nothing(
+    world, signed_in, client_for  # noqa: ANN001
+) -> None:
+    from tenants.accounts.models import User
+
+    bob_at_beta = signed_in("beta", "bob")
+    at_alpha = client_for(world.alpha)
+    at_alpha.cookies = bob_at_beta.cookies  # beta's session replayed at alpha
+    response = at_alpha.patch("/api/v1/me/", {"full_name": "Taken Over"},
+                              content_type="application/json")
+    assert response.status_code in (401, 403, 404)
+    assert User.objects.get(pk=world.users["bob"].pk).full_name == "Bob Board"

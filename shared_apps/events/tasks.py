@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task

@@ -107,18 +107,25 @@ def anonymous_response(*, survey: Survey, receipt: str | None) -> Response | Non
     ).first()
 
 
-def my_answers(*, survey: Survey, user_id: int, receipt: str | None = None) -> dict[int, Answer]:
-    """The member's own answers by question id. For an anonymous survey only the holder of the
-    receipt code can find them (nothing else links the member to their answers)."""
+def my_response_id(*, survey: Survey, user_id: int, receipt: str | None = None) -> object:
+    """The id of the member's own response, or None. For an anonymous survey only the holder
+    of the receipt code can find it (nothing else links the member to their answers)."""
     if survey.anonymous:
         response = anonymous_response(survey=survey, receipt=receipt)
-        response_id = response.pk if response else None
-    else:
-        participation = participation_of(survey=survey, user_id=user_id)
-        response_id = participation.response_id if participation else None
+        return response.pk if response else None
+    participation = participation_of(survey=survey, user_id=user_id)
+    return participation.response_id if participation else None
+
+
+def answers_by_question(response_id: object) -> dict[int, Answer]:
     if response_id is None:
         return {}
     return {a.question_id: a for a in Answer.objects.filter(response_id=response_id)}
+
+
+def my_answers(*, survey: Survey, user_id: int, receipt: str | None = None) -> dict[int, Answer]:
+    """The member's own answers by question id (see `my_response_id`)."""
+    return answers_by_question(my_response_id(survey=survey, user_id=user_id, receipt=receipt))
 
 
 def answer_as_raw(answer: Answer, kind: str) -> object:

@@ -29,10 +29,10 @@ from .forms import QuestionForm, SurveyEditForm, SurveyForm
 from .models import CHOICE_KINDS, QuestionKind, Survey
 from .selectors import (
     Results,
-    anonymous_response,
     answer_as_raw,
+    answers_by_question,
     creatable_spaces,
-    my_answers,
+    my_response_id,
     participation_of,
     question_for_reader,
     questions_of,
@@ -187,12 +187,11 @@ def _response_state(request: HttpRequest, survey: Survey, user_id: int) -> Respo
             values = raw  # what was typed is shown again, not lost
         else:
             receipt = outcome.receipt or receipt
+    response_id = my_response_id(survey=survey, user_id=user_id, receipt=receipt)
     if values is None:
-        answers = my_answers(survey=survey, user_id=user_id, receipt=receipt)
+        answers = answers_by_question(response_id)
         values = {pk_: answer_as_raw(a, kinds[pk_]) for pk_, a in answers.items()}
-    receipt_known = survey.anonymous and anonymous_response(
-        survey=survey, receipt=receipt
-    ) is not None
+    receipt_known = survey.anonymous and response_id is not None
     fields = _answer_fields(survey, values, errors)
     return ResponseState(
         context={
